@@ -1,0 +1,66 @@
+/*
+ * The table of subcommands and their dispatch.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+static const struct cli_cmd {
+	const char *name;
+	int (*run)(struct cli_ctx *, int, char **);
+	const char *args;
+	const char *help;
+} cli_cmds[] = {
+	{ "check", cli_check, "[ACCOUNT]",
+	  "connect to every server of the accounts, verify TLS, log in, report" },
+	{ "options", cli_options, "[--names]",
+	  "list every configuration option with its type, default and help" },
+};
+
+struct config *cli_config(struct cli_ctx *ctx)
+{
+	char *path, *cause = NULL;
+
+	if (ctx->config)
+		return ctx->config;
+	path = config_default_path(ctx->config_path);
+	ctx->config = config_load(path, &cause);
+	if (!ctx->config) {
+		fprintf(stderr, "petrel: %s\n", cause);
+		free(cause);
+	}
+	free(path);
+	return ctx->config;
+}
+
+bool cli_known(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cli_cmds); i++)
+		if (strcmp(cli_cmds[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+int cli_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cli_cmds); i++)
+		if (strcmp(cli_cmds[i].name, argv[0]) == 0)
+			return cli_cmds[i].run(ctx, argc, argv);
+	fprintf(stderr, "petrel: unknown command '%s' (petrel --help lists them)\n", argv[0]);
+	return CLI_USAGE;
+}
+
+void cli_usage(void *fp)
+{
+	FILE *f = fp;
+
+	fprintf(f, "usage: petrel [-c FILE] [COMMAND [ARGS]]\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(cli_cmds); i++)
+		fprintf(f, "  %-8s %-12s %s\n", cli_cmds[i].name, cli_cmds[i].args, cli_cmds[i].help);
+	fprintf(f, "\nThe configuration is read from -c FILE, $PETREL_CONFIG, or\n"
+		   "$XDG_CONFIG_HOME/petrel/config; see petrel(1) and petrel.conf(5).\n");
+}

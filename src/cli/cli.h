@@ -1,0 +1,41 @@
+/*
+ * The command-line interface: one file per subcommand, all listed in one
+ * table in cli.c.  Subcommands share the engine and the store with the UI.
+ */
+#ifndef PETREL_CLI_CLI_H
+#define PETREL_CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+
+/* Exit statuses every subcommand uses. */
+enum {
+	CLI_OK = 0,
+	CLI_FAILED = 1,   /* the work was attempted and (part of) it failed */
+	CLI_USAGE = 2,    /* bad arguments or configuration: nothing was attempted */
+};
+
+struct cli_ctx {
+	const char *config_path;  /* from -c, or NULL for the default */
+	struct config *config;    /* loaded by cli_config() */
+};
+
+/* Loads the configuration once; prints the problems and returns NULL on
+ * failure.  Borrowed from ctx. */
+struct config *cli_config(struct cli_ctx *ctx);
+
+/* Runs the subcommand argv[0].  Returns an exit status. */
+int cli_run(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Prints the list of subcommands to f (for --help). */
+void cli_usage(void *f);
+
+/* Whether argv[0] names a subcommand. */
+bool cli_known(const char *name);
+
+/* The subcommands. */
+int cli_check(struct cli_ctx *ctx, int argc, char **argv);
+int cli_options(struct cli_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,302 @@
+/*
+ * Workers, the command queue of each, the shared event queue and the eventfd
+ * that wakes the UI/CLI loop.
+ */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/private.h"
+
+struct engine_job {
+	unsigned long id;
+	enum engine_cmd cmd;
+	enum engine_priority prio;
+	struct engine_job *next;
+};
+
+struct engine_worker {
+	struct engine *engine;
+	const struct account *account;
+	pthread_t thread;
+	bool started;
+	struct engine_job *queue;     /* sorted: higher priority first, FIFO within */
+	struct engine_job *current;   /* being run; owned by the worker thread */
+	struct net_cancel *cancel;    /* interrupts current's network I/O */
+};
+
+struct engine {
+	const struct config *config;
+	pthread_mutex_t lock;         /* guards everything below and workers' queues */
+	pthread_cond_t wake;          /* workers wait here for jobs */
+	bool stopping;
+	unsigned long next_id;
+	int efd;
+	struct engine_event *events, **events_tail;
+	struct engine_worker *workers;  /* one per account, in config order */
+	size_t n_workers;
+};
+
+static void *engine_worker_main(void *arg);
+
+struct engine *engine_new(const struct config *cfg)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+
+	e->config = cfg;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->wake, NULL);
+	e->next_id = 1;
+	e->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (e->efd < 0)
+		BUG("eventfd: %s", strerror(errno));
+	e->events_tail = &e->events;
+	e->n_workers = cfg->n_accounts;
+	e->workers = xcalloc(e->n_workers, sizeof(*e->workers));
+	for (size_t i = 0; i < e->n_workers; i++) {
+		e->workers[i].engine = e;
+		e->workers[i].account = cfg->accounts[i];
+		e->workers[i].cancel = net_cancel_new();
+	}
+	return e;
+}
+
+void engine_free(struct engine **ep)
+{
+	struct engine *e = *ep;
+
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->stopping = true;
+	for (size_t i = 0; i < e->n_workers; i++)
+		if (e->workers[i].current)
+			net_cancel_trigger(e->workers[i].cancel);
+	pthread_cond_broadcast(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+	for (size_t i = 0; i < e->n_workers; i++) {
+		struct engine_worker *w = &e->workers[i];
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		while (w->queue) {
+			struct engine_job *j = w->queue;
+			w->queue = j->next;
+			free(j);
+		}
+		net_cancel_free(&w->cancel);
+	}
+	free(e->workers);
+	engine_events_free(&e->events);
+	close(e->efd);
+	pthread_cond_destroy(&e->wake);
+	pthread_mutex_destroy(&e->lock);
+	FREE_NULL(*ep);
+}
+
+int engine_fd(const struct engine *e)
+{
+	return e->efd;
+}
+
+static struct engine_worker *engine_worker_find(struct engine *e, const char *account)
+{
+	for (size_t i = 0; i < e->n_workers; i++)
+		if (strcmp(e->workers[i].account->name, account) == 0)
+			return &e->workers[i];
+	return NULL;
+}
+
+unsigned long engine_submit(struct engine *e, const char *account, enum engine_cmd cmd,
+			    enum engine_priority prio, char **cause)
+{
+	struct engine_worker *w = engine_worker_find(e, account);
+	struct engine_job *job, **pp;
+	unsigned long id;
+
+	if (!w) {
+		*cause = xasprintf("no account called '%s' in %s", account, e->config->path);
+		return 0;
+	}
+	job = xcalloc(1, sizeof(*job));
+	job->cmd = cmd;
+	job->prio = prio;
+	pthread_mutex_lock(&e->lock);
+	id = job->id = e->next_id++;
+	for (pp = &w->queue; *pp && (*pp)->prio >= prio; pp = &(*pp)->next)
+		;
+	job->next = *pp;
+	*pp = job;
+	if (!w->started) {
+		if (pthread_create(&w->thread, NULL, engine_worker_main, w) != 0)
+			BUG("cannot start a worker thread: %s", strerror(errno));
+		w->started = true;
+	}
+	pthread_cond_broadcast(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+	log_debug("engine: %s: queued command %lu (type %d, priority %d)", account, id,
+		  (int)cmd, (int)prio);
+	return id;
+}
+
+/* Appends ev to the event queue and wakes the loop; takes the lock itself. */
+static void engine_post_locked(struct engine *e, struct engine_event *ev)
+{
+	uint64_t one = 1;
+
+	ev->next = NULL;
+	*e->events_tail = ev;
+	e->events_tail = &ev->next;
+	if (write(e->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		BUG("eventfd write: %s", strerror(errno));
+}
+
+void engine_post(struct engine_worker *w, struct engine_event *ev)
+{
+	pthread_mutex_lock(&w->engine->lock);
+	engine_post_locked(w->engine, ev);
+	pthread_mutex_unlock(&w->engine->lock);
+}
+
+static struct engine_event *engine_event_for(const struct engine_worker *w, unsigned long id,
+					     enum engine_event_type type)
+{
+	struct engine_event *ev = xcalloc(1, sizeof(*ev));
+
+	ev->type = type;
+	ev->cmd = id;
+	ev->account = xstrdup(w->account->name);
+	return ev;
+}
+
+struct engine_event *engine_event_new(struct engine_worker *w, enum engine_event_type type)
+{
+	return engine_event_for(w, w->current ? w->current->id : 0, type);
+}
+
+const struct account *engine_worker_account(const struct engine_worker *w)
+{
+	return w->account;
+}
+
+struct net_cancel *engine_worker_cancel(const struct engine_worker *w)
+{
+	return w->cancel;
+}
+
+bool engine_cancel(struct engine *e, unsigned long id)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&e->lock);
+	for (size_t i = 0; i < e->n_workers && !found; i++) {
+		struct engine_worker *w = &e->workers[i];
+		struct engine_job **pp;
+
+		if (w->current && w->current->id == id) {
+			net_cancel_trigger(w->cancel);
+			found = true;
+			break;
+		}
+		for (pp = &w->queue; *pp; pp = &(*pp)->next) {
+			if ((*pp)->id == id) {
+				struct engine_job *j = *pp;
+				struct engine_event *ev = engine_event_for(w, id, ENGINE_EVENT_DONE);
+				*pp = j->next;
+				free(j);
+				ev->cancelled = true;
+				ev->text = xstrdup("cancelled before it started");
+				engine_post_locked(e, ev);
+				found = true;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+	return found;
+}
+
+struct engine_event *engine_events(struct engine *e)
+{
+	struct engine_event *list;
+	uint64_t n;
+
+	pthread_mutex_lock(&e->lock);
+	/* drain the counter under the lock so a post after this wakes again */
+	while (read(e->efd, &n, sizeof(n)) > 0)
+		;
+	list = e->events;
+	e->events = NULL;
+	e->events_tail = &e->events;
+	pthread_mutex_unlock(&e->lock);
+	return list;
+}
+
+void engine_events_free(struct engine_event **listp)
+{
+	struct engine_event *ev = *listp;
+
+	while (ev) {
+		struct engine_event *next = ev->next;
+		net_report_release(&ev->report);
+		free(ev->account);
+		free(ev->text);
+		free(ev);
+		ev = next;
+	}
+	*listp = NULL;
+}
+
+static bool engine_run(struct engine_worker *w, enum engine_cmd cmd)
+{
+	switch (cmd) {
+	case ENGINE_CMD_CHECK:
+		return engine_op_check(w);
+	}
+	BUG("unknown engine command %d", (int)cmd);
+}
+
+static void *engine_worker_main(void *arg)
+{
+	struct engine_worker *w = arg;
+	struct engine *e = w->engine;
+
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		struct engine_job *job;
+		struct engine_event *done;
+		bool ok, cancelled;
+
+		while (!w->queue && !e->stopping)
+			pthread_cond_wait(&e->wake, &e->lock);
+		if (e->stopping)
+			break;
+		job = w->queue;
+		w->queue = job->next;
+		w->current = job;
+		net_cancel_reset(w->cancel);
+		pthread_mutex_unlock(&e->lock);
+
+		ok = engine_run(w, job->cmd);
+
+		pthread_mutex_lock(&e->lock);
+		cancelled = net_cancel_triggered(w->cancel) && !e->stopping;
+		done = engine_event_for(w, job->id, ENGINE_EVENT_DONE);
+		done->ok = ok && !cancelled;
+		done->cancelled = cancelled;
+		if (cancelled)
+			done->text = xstrdup("cancelled");
+		engine_post_locked(e, done);
+		w->current = NULL;
+		free(job);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}

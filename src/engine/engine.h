@@ -1,0 +1,72 @@
+/*
+ * The engine: one worker thread per account doing all network work, fed by
+ * commands and answering with events.  The UI and the CLI never touch the
+ * network themselves: they submit commands, poll engine_fd() in their loop,
+ * and take events with engine_events() on their own thread (the redis bio.c
+ * pattern: a locked queue plus one wake-up fd).
+ */
+#ifndef PETREL_ENGINE_ENGINE_H
+#define PETREL_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "net/net.h"
+
+enum engine_cmd {
+	ENGINE_CMD_CHECK,   /* connect and log in to every service of the account */
+};
+
+/* Higher priorities run first; within one, first come first served. */
+enum engine_priority {
+	ENGINE_PRIO_BULK,
+	ENGINE_PRIO_PUSH,
+	ENGINE_PRIO_INTERACTIVE,
+};
+
+enum engine_event_type {
+	ENGINE_EVENT_REPORT,  /* one service's net_report (check) */
+	ENGINE_EVENT_ERROR,   /* something failed; text says what */
+	ENGINE_EVENT_DONE,    /* the command finished; ok says how */
+};
+
+struct engine_event {
+	enum engine_event_type type;
+	unsigned long cmd;        /* id from engine_submit */
+	char *account;
+	const char *service;      /* REPORT: "imap", "pop3" or "smtp" (static) */
+	struct net_report report; /* REPORT */
+	char *text;               /* ERROR, DONE: a message for the user (may be NULL on DONE) */
+	bool ok;                  /* DONE */
+	bool cancelled;           /* DONE */
+	struct engine_event *next;
+};
+
+struct engine;
+
+/* Creates the engine for cfg (borrowed: it must outlive the engine).
+ * Threads start when an account gets its first command. */
+struct engine *engine_new(const struct config *cfg);
+
+/* Cancels what runs, drops what is queued, joins every worker; NULLs *e. */
+void engine_free(struct engine **e);
+
+/* An fd that becomes readable when events are waiting (for poll). */
+int engine_fd(const struct engine *e);
+
+/* Queues a command for account.  Returns its id (never 0), or 0 with *cause
+ * set for an unknown account. */
+unsigned long engine_submit(struct engine *e, const char *account, enum engine_cmd cmd,
+			    enum engine_priority prio, char **cause);
+
+/* Cancels command id: dropped if still queued, interrupted if running (its
+ * network I/O fails at once).  Either way a DONE event with cancelled = true
+ * follows.  Returns false if no such command is queued or running. */
+bool engine_cancel(struct engine *e, unsigned long id);
+
+/* Takes every pending event, oldest first; the caller owns the list and frees
+ * it with engine_events_free.  NULL when there is none. */
+struct engine_event *engine_events(struct engine *e);
+void engine_events_free(struct engine_event **list);
+
+#endif

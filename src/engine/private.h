@@ -1,0 +1,19 @@
+/* Shared between the files of src/engine only. */
+#ifndef PETREL_ENGINE_PRIVATE_H
+#define PETREL_ENGINE_PRIVATE_H
+
+#include "engine/engine.h"
+
+struct engine_worker;
+
+/* Called on a worker thread: posts an event for the command being run. */
+void engine_post(struct engine_worker *w, struct engine_event *ev);
+/* A new event of type for the worker's current command (caller fills the rest). */
+struct engine_event *engine_event_new(struct engine_worker *w, enum engine_event_type type);
+const struct account *engine_worker_account(const struct engine_worker *w);
+struct net_cancel *engine_worker_cancel(const struct engine_worker *w);
+
+/* The operations, each in its own file; they return true on success. */
+bool engine_op_check(struct engine_worker *w);
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * An IMAP session: connect, STARTTLS, capabilities, login, logout.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libetpan/libetpan.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "imap/imap.h"
+
+struct imap_session {
+	const struct account *account;
+	mailimap *imap;
+	struct url url;
+	struct net_params params;
+	char pin[65];
+	bool usable;  /* greeting done, TLS settled and no stream error since */
+};
+
+/* The server's last response text, for messages; never NULL. */
+static const char *imap_session_said(const struct imap_session *s)
+{
+	const char *t = s->imap->imap_response;
+
+	return t && *t ? t : "no reason given";
+}
+
+static void imap_session_caps(struct imap_session *s, struct net_report *r)
+{
+	struct mailimap_capability_data *cap = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	clistiter *it;
+
+	if (mailimap_capability(s->imap, &cap) != MAILIMAP_NO_ERROR)
+		return;
+	for (it = clist_begin(cap->cap_list); it; it = clist_next(it)) {
+		struct mailimap_capability *c = clist_content(it);
+		if (c->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE)
+			strbuf_addf(&sb, "%sAUTH=%s", sb.len ? " " : "", c->cap_data.cap_auth_type);
+		else
+			strbuf_addf(&sb, "%s%s", sb.len ? " " : "", c->cap_data.cap_name);
+	}
+	mailimap_capability_data_free(cap);
+	free(r->capabilities);
+	r->capabilities = strbuf_detach(&sb);
+}
+
+struct imap_session *imap_session_connect(const struct account *a, struct net_cancel *cancel,
+					  struct net_report *r)
+{
+	struct imap_session *s = xcalloc(1, sizeof(*s));
+	mailstream *stream;
+	bool need_starttls;
+	char *cause = NULL;
+	int rc;
+
+	s->account = a;
+	if (!config_get_url(a, OPTION_IMAP, &s->url)) {
+		net_report_fail(r, "account '%s' has no imap URL", a->name);
+		free(s);
+		return NULL;
+	}
+	net_params_from_account(&s->params, a, &s->url, s->pin);
+	s->params.cancel = cancel;
+	s->imap = mailimap_new(0, NULL);
+	if (!s->imap)
+		BUG("out of memory in mailimap_new");
+	mailimap_set_timeout(s->imap, s->params.timeout);
+	stream = net_open(a, &s->url, &s->params, r, &need_starttls);
+	if (!stream)
+		goto fail;
+	rc = mailimap_connect(s->imap, stream);
+	if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		net_report_fail(r, "%s did not greet as an IMAP server (error %d)", s->url.host, rc);
+		goto fail;
+	}
+	imap_session_caps(s, r);
+	if (need_starttls) {
+		if (!mailimap_has_extension(s->imap, "STARTTLS")) {
+			net_report_fail(r, "%s does not offer STARTTLS on port %u, so the password would "
+					"cross the network unencrypted; use imaps:// (port 993), or set "
+					"tls = off only for a server on this machine",
+					s->url.host, (unsigned)s->url.port);
+			goto fail;
+		}
+		rc = mailimap_starttls(s->imap);
+		if (rc != MAILIMAP_NO_ERROR) {
+			net_report_fail(r, "%s refused STARTTLS: %s", s->url.host, imap_session_said(s));
+			goto fail;
+		}
+		if (!net_stream_starttls(s->imap->imap_stream, &s->params, &r->tls, &cause)) {
+			net_report_fail(r, "%s", cause);
+			free(cause);
+			goto fail;
+		}
+		/* capabilities before TLS may have been forged; ask again */
+		imap_session_caps(s, r);
+	}
+	r->connected = true;
+	s->usable = true;
+	log_debug("imap: connected to %s", s->url.text);
+	return s;
+fail:
+	imap_session_free(&s);
+	return NULL;
+}
+
+bool imap_session_login(struct imap_session *s, struct net_report *r)
+{
+	const struct account *a = s->account;
+	const char *auth = config_get(a, OPTION_AUTH);
+	const char *user = config_user(a);
+	char *cause = NULL, *secret;
+	int rc;
+
+	if (!user)
+		return net_report_fail(r, "account '%s' has neither user nor email", a->name);
+	secret = net_credential(a, &cause);
+	if (!secret) {
+		net_report_fail(r, "%s", cause);
+		free(cause);
+		return false;
+	}
+	if (strcasecmp(auth, "xoauth2") == 0) {
+		rc = mailimap_oauth2_authenticate(s->imap, user, secret);
+	} else if (strcasecmp(auth, "oauthbearer") == 0) {
+		util_secret_free(&secret);
+		return net_report_fail(r, "auth = oauthbearer is not supported for IMAP yet; "
+				       "use xoauth2");
+	} else if (strcasecmp(auth, "plain") == 0 || strcasecmp(auth, "login") == 0) {
+		char mech[8];
+		snprintf(mech, sizeof(mech), "%s", strcasecmp(auth, "plain") == 0 ? "PLAIN" : "LOGIN");
+		rc = mailimap_authenticate(s->imap, mech, s->url.host, NULL, NULL,
+					   user, user, secret, NULL);
+	} else {
+		if (mailimap_has_extension(s->imap, "LOGINDISABLED")) {
+			util_secret_free(&secret);
+			return net_report_fail(r, "%s does not allow logging in here (LOGINDISABLED)",
+					       s->url.host);
+		}
+		rc = mailimap_login(s->imap, user, secret);
+	}
+	util_secret_free(&secret);
+	if (rc != MAILIMAP_NO_ERROR) {
+		if (rc == MAILIMAP_ERROR_STREAM) {
+			s->usable = false;
+			return net_report_fail(r, "the connection to %s broke during login",
+					       s->url.host);
+		}
+		return net_report_fail(r, "login as %s refused by %s: %s", user, s->url.host,
+				       imap_session_said(s));
+	}
+	r->logged_in = true;
+	/* servers often list more capabilities once logged in */
+	imap_session_caps(s, r);
+	log_debug("imap: logged in to %s as %s", s->url.host, user);
+	return true;
+}
+
+void imap_session_free(struct imap_session **sp)
+{
+	struct imap_session *s = *sp;
+
+	if (!s)
+		return;
+	if (s->imap) {
+		if (s->usable && s->imap->imap_stream)
+			mailimap_logout(s->imap);
+		mailimap_free(s->imap);
+	}
+	url_release(&s->url);
+	FREE_NULL(*sp);
+}

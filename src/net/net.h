@@ -1,0 +1,116 @@
+/*
+ * Connections to mail servers: TCP with timeouts, TLS with GnuTLS and real
+ * certificate verification, and the libetpan stream layer that carries both.
+ *
+ * petrel does its own TLS instead of libetpan's, which verifies nothing
+ * (LIBRARY-NOTES.md 1): the handshake and the check of chain, host name,
+ * expiry and optional pin happen here, before the protocol reads a single byte
+ * of greeting and long before any credential is sent.  Every read and write
+ * polls with the session's timeout and a cancel pipe, so a stalled or
+ * half-closed connection ends in an error, never a hang; end of file is an
+ * error too (libetpan's plain socket loops forever on it, LIBRARY-NOTES.md 9).
+ */
+#ifndef PETREL_NET_NET_H
+#define PETREL_NET_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libetpan/libetpan.h>
+
+#include "core/config.h"
+
+/* A cancel switch shared between the thread doing network I/O and whoever
+ * wants it to stop.  net_cancel_trigger is safe from any thread. */
+struct net_cancel;
+struct net_cancel *net_cancel_new(void);
+void net_cancel_free(struct net_cancel **c);
+void net_cancel_trigger(struct net_cancel *c);
+void net_cancel_reset(struct net_cancel *c);
+bool net_cancel_triggered(const struct net_cancel *c);
+
+/* What to trust and how long to wait. */
+struct net_params {
+	const char *host;        /* as configured: name or IP literal */
+	uint16_t port;
+	const char *ca_file;     /* NULL: the system trust store */
+	const char *pin;         /* NULL, or 64 lowercase hex digits (SHA-256 of the leaf) */
+	unsigned timeout;        /* seconds, per read or write */
+	struct net_cancel *cancel;  /* may be NULL; borrowed */
+};
+
+/* Fills p from an account's options for server url.  Strings are borrowed
+ * from a and url (p->pin points into the static buffer pinbuf). */
+void net_params_from_account(struct net_params *p, const struct account *a,
+			     const struct url *url, char pinbuf[65]);
+
+/* What is known about a connection's security, for `petrel check` and logs. */
+struct net_tls_info {
+	bool tls;          /* encrypted at all */
+	bool verified;     /* chain + name + dates passed, or the pin matched */
+	char *version;     /* "TLS1.3" */
+	char *cipher;      /* GnuTLS session description */
+	char *subject;     /* leaf certificate subject DN */
+	char *issuer;
+	char *sha256;      /* leaf fingerprint, lowercase hex with colons */
+	char *expires;     /* leaf notAfter, "2027-01-01 00:00 UTC" */
+	char *trust;       /* how it was verified: "system trust store", "tls-ca-file ...", "pin" */
+};
+void net_tls_info_release(struct net_tls_info *info);
+
+/* Opens a TCP connection to p->host:p->port within p->timeout.  Returns the
+ * connected non-blocking fd, or -1 with *cause set (caller frees). */
+int net_connect(const struct net_params *p, char **cause);
+
+/* Wraps fd (ownership passes in) in a plain libetpan stream.  Never NULL. */
+mailstream *net_stream_plain(int fd, const struct net_params *p);
+
+/* Runs the TLS handshake on fd (ownership passes in, closed on failure) and
+ * verifies the server as p says.  Returns the stream with info filled, or NULL
+ * with *cause set: a verification failure says why in a user's words. */
+mailstream *net_stream_tls(int fd, const struct net_params *p, struct net_tls_info *info,
+			   char **cause);
+
+/* After the protocol's STARTTLS was accepted: replaces the plain layer under
+ * stream s with a verified TLS one.  Returns false with *cause set on any
+ * failure; the stream must then be dropped. */
+bool net_stream_starttls(mailstream *s, const struct net_params *p, struct net_tls_info *info,
+			 char **cause);
+
+/* Bytes moved through every stream of this process (for the status line). */
+unsigned long long net_bytes_in(void);
+unsigned long long net_bytes_out(void);
+
+/* The account's password (from password-command or password) or OAuth2 token
+ * (token-command when auth is xoauth2/oauthbearer).  Returns a malloc'd secret
+ * the caller must release with util_secret_free, or NULL with *cause set. */
+char *net_credential(const struct account *a, char **cause);
+
+/* Splits a command line into words (' and " quote, \ escapes), no shell.
+ * Returns a NULL-terminated malloc'd vector (free with net_argv_free), or NULL
+ * with *cause set for unbalanced quotes or an empty command. */
+char **net_argv_split(const char *cmd, char **cause);
+void net_argv_free(char ***argv);
+
+/* What `petrel check` (and the logs) learn about one service of an account. */
+struct net_report {
+	char *url;             /* the configured URL */
+	struct net_tls_info tls;
+	char *capabilities;    /* as the server listed them, space-separated */
+	char *note;            /* e.g. a warning that the connection is not encrypted */
+	bool connected;        /* greeting read (and TLS verified unless tls = off) */
+	bool logged_in;
+	char *error;           /* the first failure, in a user's words */
+};
+void net_report_release(struct net_report *r);
+/* Sets r->error (if not set yet) from a printf format; returns false. */
+bool net_report_fail(struct net_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The first half of every protocol's connect: TCP, then for an implicit-TLS
+ * URL the verified handshake.  *need_starttls tells the caller to upgrade
+ * after the greeting (STARTTLS/STLS) unless the account has tls = off.
+ * Returns the stream or NULL with r->error set. */
+mailstream *net_open(const struct account *a, const struct url *url, struct net_params *p,
+		     struct net_report *r, bool *need_starttls);
+
+#endif

@@ -1,0 +1,2 @@
+# Sourced by start.sh: Courier-IMAP (placeholder)
+:

@@ -3,11 +3,15 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
+
+#define CLI_DEFAULT_CONFIG "[account local]\ntype = local\n"
 
 static const struct cli_cmd {
 	const char *name;
@@ -17,6 +21,14 @@ static const struct cli_cmd {
 } cli_cmds[] = {
 	{ "check", cli_check, "[ACCOUNT]",
 	  "connect to every server of the accounts, verify TLS, log in, report" },
+	{ "folders", cli_folders, "[ACCOUNT]",
+	  "folders of the local store: account, folder, total, unread (TSV)" },
+	{ "list", cli_list, "[--account A] [--folder F] [--limit N] [--json]",
+	  "messages of the store, newest first" },
+	{ "search", cli_search, "QUERY [--limit N] [--json]",
+	  "search the store (notmuch query syntax)" },
+	{ "import", cli_import, "ACCOUNT FOLDER PATH",
+	  "copy a Maildir, an mbox or message files into the store" },
 	{ "options", cli_options, "[--names]",
 	  "list every configuration option with its type, default and help" },
 };
@@ -28,6 +40,16 @@ struct config *cli_config(struct cli_ctx *ctx)
 	if (ctx->config)
 		return ctx->config;
 	path = config_default_path(ctx->config_path);
+	if (!ctx->config_path && !getenv("PETREL_CONFIG") && access(path, F_OK) < 0 &&
+	    errno == ENOENT) {
+		/* No config at all: one local account, for trying petrel and for
+		 * reading archives (petrel import local INBOX FILE). */
+		ctx->config = config_parse(CLI_DEFAULT_CONFIG, "(built-in config)", 0600, &cause);
+		if (!ctx->config)
+			BUG("built-in config: %s", cause);
+		free(path);
+		return ctx->config;
+	}
 	ctx->config = config_load(path, &cause);
 	if (!ctx->config) {
 		fprintf(stderr, "petrel: %s\n", cause);
@@ -60,7 +82,8 @@ void cli_usage(void *fp)
 
 	fprintf(f, "usage: petrel [-c FILE] [COMMAND [ARGS]]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(cli_cmds); i++)
-		fprintf(f, "  %-8s %-12s %s\n", cli_cmds[i].name, cli_cmds[i].args, cli_cmds[i].help);
+		fprintf(f, "  %-8s %s\n  %-8s   %s\n", cli_cmds[i].name, cli_cmds[i].args, "",
+			cli_cmds[i].help);
 	fprintf(f, "\nThe configuration is read from -c FILE, $PETREL_CONFIG, or\n"
 		   "$XDG_CONFIG_HOME/petrel/config; see petrel(1) and petrel.conf(5).\n");
 }

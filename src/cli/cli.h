@@ -37,5 +37,9 @@ bool cli_known(const char *name);
 /* The subcommands. */
 int cli_check(struct cli_ctx *ctx, int argc, char **argv);
 int cli_options(struct cli_ctx *ctx, int argc, char **argv);
+int cli_folders(struct cli_ctx *ctx, int argc, char **argv);
+int cli_list(struct cli_ctx *ctx, int argc, char **argv);
+int cli_search(struct cli_ctx *ctx, int argc, char **argv);
+int cli_import(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

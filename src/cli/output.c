@@ -1,0 +1,130 @@
+/*
+ * Shared output of messages for list and search.
+ */
+#include "cli/output.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/util.h"
+#include "mime/mime.h"
+
+void output_json_string(FILE *f, const char *s)
+{
+	char *safe = sanitize(s ? s : "", s ? strlen(s) : 0, SANITIZE_NO_TABS);
+
+	fputc('"', f);
+	for (const char *p = safe; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else
+			fputc(*p, f);  /* the sanitizer left no control characters */
+	}
+	fputc('"', f);
+	free(safe);
+}
+
+static void output_field(FILE *f, const char *s)
+{
+	char *safe = sanitize(s ? s : "", s ? strlen(s) : 0, SANITIZE_NO_TABS);
+
+	fputs(safe, f);
+	free(safe);
+}
+
+static void output_flags(const struct store_msg *m, char buf[8])
+{
+	size_t n = 0;
+
+	if (m->unread) buf[n++] = 'N';
+	if (m->flagged) buf[n++] = 'F';
+	if (m->replied) buf[n++] = 'R';
+	if (m->passed) buf[n++] = 'P';
+	if (m->draft) buf[n++] = 'D';
+	if (m->deleted) buf[n++] = 'T';
+	if (!n) buf[n++] = '-';
+	buf[n] = '\0';
+}
+
+void output_message(FILE *f, const struct store_msg *m, bool json, bool first)
+{
+	char date[32] = "", iso[32] = "", flags[8];
+	struct tm tm;
+
+	if (m->date) {
+		localtime_r(&m->date, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
+		gmtime_r(&m->date, &tm);
+		strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	output_flags(m, flags);
+	if (!json) {
+		fputs("id:", f);
+		output_field(f, m->id);
+		fprintf(f, "\t%s\t", date);
+		output_field(f, m->from);
+		fputc('\t', f);
+		output_field(f, m->subject);
+		fprintf(f, "\t%s\t%lld\t%s\n", flags, (long long)m->size,
+			m->partial ? "remote" : "local");
+		return;
+	}
+	fputs(first ? "[\n  {" : ",\n  {", f);
+	fputs("\"id\": ", f);
+	output_json_string(f, m->id);
+	fputs(", \"account\": ", f);
+	output_json_string(f, m->account);
+	fputs(", \"folder\": ", f);
+	output_json_string(f, m->folder);
+	fprintf(f, ", \"date\": %lld, \"date_iso\": \"%s\", \"from\": ", (long long)m->date, iso);
+	output_json_string(f, m->from);
+	fputs(", \"subject\": ", f);
+	output_json_string(f, m->subject);
+	fputs(", \"flags\": [", f);
+	{
+		const char *names[] = { "unread", "flagged", "replied", "passed", "draft", "deleted" };
+		bool on[] = { m->unread, m->flagged, m->replied, m->passed, m->draft, m->deleted };
+		bool any = false;
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (on[i]) {
+				fprintf(f, "%s\"%s\"", any ? ", " : "", names[i]);
+				any = true;
+			}
+	}
+	fprintf(f, "], \"size\": %lld, \"local\": %s}", (long long)m->size,
+		m->partial ? "false" : "true");
+}
+
+struct store *output_store_open(const struct config *cfg, const char *account,
+				enum store_mode mode)
+{
+	const struct account *a = account ? config_account(cfg, account) : NULL;
+	char *dir, *cause = NULL;
+	struct store *s;
+
+	if (account && !a) {
+		fprintf(stderr, "petrel: no account called '%s' in %s\n", account, cfg->path);
+		return NULL;
+	}
+	dir = store_data_dir(cfg, a);
+	s = store_open(dir, mode, &cause);
+	if (!s) {
+		fprintf(stderr, "petrel: %s\n", cause);
+		free(cause);
+	}
+	free(dir);
+	return s;
+}
+
+bool output_parse_limit(const char *s, unsigned *limit)
+{
+	unsigned long v;
+
+	if (!util_parse_ulong(s, 1000000000UL, &v)) {
+		fprintf(stderr, "petrel: --limit takes a number (0 for no limit), not '%s'\n", s);
+		return false;
+	}
+	*limit = (unsigned)v;
+	return true;
+}

@@ -1,0 +1,29 @@
+/*
+ * Output helpers shared by the subcommands that print messages: one line of
+ * TSV or one JSON object per message, every field through the sanitizer.
+ */
+#ifndef PETREL_CLI_OUTPUT_H
+#define PETREL_CLI_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+/* Prints s sanitized as a JSON string (quotes included). */
+void output_json_string(FILE *f, const char *s);
+
+/* Prints m as TSV (id, date, from, subject, flags, size, body) or, with
+ * json, as one JSON object; first says whether it opens the array. */
+void output_message(FILE *f, const struct store_msg *m, bool json, bool first);
+
+/* Opens the store of account (NULL: the global data dir) for reading or
+ * writing; prints the problem and returns NULL on failure. */
+struct store *output_store_open(const struct config *cfg, const char *account,
+				enum store_mode mode);
+
+/* Parses a --limit value; false (after printing) if invalid. */
+bool output_parse_limit(const char *s, unsigned *limit);
+
+#endif

@@ -1,0 +1,407 @@
+/*
+ * The store as a whole: the notmuch database (opened with no user config,
+ * autocommit 1 so readers see each committed section), adding messages,
+ * queries and the reconciliation of the index with the files.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "store/private.h"
+
+char *store_data_dir(const struct config *cfg, const struct account *a)
+{
+	const char *dd = a ? config_get(a, OPTION_DATA_DIR)
+			   : cfg ? cfg->global[OPTION_DATA_DIR].value : NULL;
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+
+	if (dd)
+		return config_expand_path(dd);
+	if (xdg && *xdg)
+		return xasprintf("%s/petrel", xdg);
+	return xasprintf("%s/.local/share/petrel", home ? home : ".");
+}
+
+char *store_status_text(struct store *s, notmuch_status_t st)
+{
+	const char *extra = s->db ? notmuch_database_status_string(s->db) : NULL;
+
+	return xasprintf("%s%s%s", notmuch_status_to_string(st), extra ? ": " : "",
+			 extra ? extra : "");
+}
+
+struct store *store_open(const char *data_dir, enum store_mode mode, char **cause)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	char *nmdir, *msg = NULL;
+	struct stat st;
+	notmuch_status_t rc;
+
+	s->data_dir = xstrdup(data_dir);
+	s->mail_dir = xasprintf("%s/mail", data_dir);
+	s->mode = mode;
+	nmdir = xasprintf("%s/.notmuch", s->mail_dir);
+	if (stat(nmdir, &st) < 0) {
+		if (mode == STORE_READ) {
+			free(nmdir);
+			return s;  /* nothing stored yet: an empty store */
+		}
+		if (maildir_mkdirs(s->mail_dir, cause) < 0)
+			goto fail;
+		/* "" as the config file: petrel never reads ~/.notmuch-config */
+		rc = notmuch_database_create_with_config(s->mail_dir, "", NULL, &s->db, &msg);
+		if (rc != NOTMUCH_STATUS_SUCCESS) {
+			*cause = xasprintf("cannot create the index in %s: %s", s->mail_dir,
+					   msg ? msg : notmuch_status_to_string(rc));
+			goto fail;
+		}
+		/* Commit every atomic section at once, or readers see nothing
+		 * until 8000 changes piled up (LIBRARY-NOTES.md 10). */
+		notmuch_database_set_config(s->db, "database.autocommit", "1");
+		notmuch_database_destroy(s->db);
+		s->db = NULL;
+	}
+	rc = notmuch_database_open_with_config(s->mail_dir,
+					       mode == STORE_WRITE ? NOTMUCH_DATABASE_MODE_READ_WRITE
+								   : NOTMUCH_DATABASE_MODE_READ_ONLY,
+					       "", NULL, &s->db, &msg);
+	if (rc != NOTMUCH_STATUS_SUCCESS) {
+		if (rc == NOTMUCH_STATUS_XAPIAN_EXCEPTION && msg && strstr(msg, "lock"))
+			*cause = xasprintf("the mail index in %s is in use by another petrel "
+					   "(it is updated by one program at a time); try again "
+					   "when that one is done", s->mail_dir);
+		else
+			*cause = xasprintf("cannot open the mail index in %s: %s", s->mail_dir,
+					   msg ? msg : notmuch_status_to_string(rc));
+		s->db = NULL;
+		goto fail;
+	}
+	free(nmdir);
+	free(msg);
+	return s;
+fail:
+	free(nmdir);
+	free(msg);
+	store_close(&s);
+	return NULL;
+}
+
+void store_close(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (!s)
+		return;
+	if (s->db) {
+		while (s->atomic > 0) {
+			notmuch_database_end_atomic(s->db);
+			s->atomic--;
+		}
+		notmuch_database_destroy(s->db);
+	}
+	free(s->data_dir);
+	free(s->mail_dir);
+	FREE_NULL(*sp);
+}
+
+int store_begin(struct store *s, char **cause)
+{
+	notmuch_status_t rc = notmuch_database_begin_atomic(s->db);
+
+	if (rc != NOTMUCH_STATUS_SUCCESS) {
+		*cause = store_status_text(s, rc);
+		return -1;
+	}
+	s->atomic++;
+	return 0;
+}
+
+int store_commit(struct store *s, char **cause)
+{
+	notmuch_status_t rc;
+
+	if (s->atomic == 0)
+		BUG("store_commit without store_begin");
+	s->atomic--;
+	rc = notmuch_database_end_atomic(s->db);
+	if (rc != NOTMUCH_STATUS_SUCCESS) {
+		char *why = store_status_text(s, rc);
+		*cause = xasprintf("cannot save the index: %s", why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether message m has a file in folder directory dir (other than skip). */
+static bool store_has_file_in(notmuch_message_t *m, const char *dir, const char *skip)
+{
+	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
+	size_t dlen = strlen(dir);
+	bool found = false;
+
+	for (; fns && notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
+		const char *f = notmuch_filenames_get(fns);
+		if (skip && strcmp(f, skip) == 0)
+			continue;
+		if (strncmp(f, dir, dlen) == 0 && f[dlen] == '/' &&
+		    (strncmp(f + dlen + 1, "cur/", 4) == 0 || strncmp(f + dlen + 1, "new/", 4) == 0) &&
+		    !strchr(f + dlen + 5, '/')) {
+			found = true;
+			break;
+		}
+	}
+	if (fns)
+		notmuch_filenames_destroy(fns);
+	return found;
+}
+
+/* Indexes the file at path; syncs tags from its flags. */
+static enum store_add_result store_index(struct store *s, const char *path, const char *dir,
+					 bool partial, char **id, char **cause)
+{
+	notmuch_message_t *m = NULL;
+	notmuch_status_t rc = notmuch_database_index_file(s->db, path, NULL, &m);
+
+	if (rc == NOTMUCH_STATUS_FILE_NOT_EMAIL) {
+		*cause = xstrdup("not a mail message (no usable header)");
+		return STORE_ADD_NOT_MAIL;
+	}
+	if (rc != NOTMUCH_STATUS_SUCCESS && rc != NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID) {
+		char *why = store_status_text(s, rc);
+		*cause = xasprintf("cannot index %s: %s", path, why);
+		free(why);
+		return STORE_ADD_ERROR;
+	}
+	if (rc == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID && dir && store_has_file_in(m, dir, path)) {
+		notmuch_message_destroy(m);
+		notmuch_database_remove_message(s->db, path);
+		return STORE_ADD_DUPLICATE;
+	}
+	if (rc == NOTMUCH_STATUS_SUCCESS) {
+		notmuch_message_maildir_flags_to_tags(m);
+		if (partial)
+			notmuch_message_add_property(m, "petrel.partial", "1");
+	}
+	if (id)
+		*id = xstrdup(notmuch_message_get_message_id(m));
+	notmuch_message_destroy(m);
+	return STORE_ADD_NEW;
+}
+
+enum store_add_result store_add(struct store *s, const char *account, const char *folder,
+				const char *data, size_t len, const struct store_add_opts *o,
+				char **id, char **cause)
+{
+	static const struct store_add_opts none = { NULL, NULL, false };
+	char *dir, *mid, *path;
+	enum store_add_result res;
+
+	if (!o)
+		o = &none;
+	if (s->mode != STORE_WRITE || !s->db)
+		BUG("store_add on a store not opened for writing");
+	dir = maildir_folder_path(s, account, folder);
+	/* Cheap duplicate check before writing anything. */
+	mid = maildir_message_id(data, len);
+	if (mid) {
+		notmuch_message_t *m = NULL;
+		if (notmuch_database_find_message(s->db, mid, &m) == NOTMUCH_STATUS_SUCCESS && m) {
+			bool dup = store_has_file_in(m, dir, NULL);
+			if (dup && id)
+				*id = xstrdup(notmuch_message_get_message_id(m));
+			notmuch_message_destroy(m);
+			if (dup) {
+				free(mid);
+				free(dir);
+				return STORE_ADD_DUPLICATE;
+			}
+		}
+		free(mid);
+	}
+	path = maildir_deliver(dir, data, len, o->uid, o->flags, cause);
+	if (!path) {
+		free(dir);
+		return STORE_ADD_ERROR;
+	}
+	res = store_index(s, path, dir, o->partial, id, cause);
+	if (res == STORE_ADD_DUPLICATE || res == STORE_ADD_NOT_MAIL || res == STORE_ADD_ERROR)
+		unlink(path);
+	free(path);
+	free(dir);
+	return res;
+}
+
+/* Quotes s as one notmuch/Xapian phrase: "..." with " doubled. */
+static void store_quote(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			strbuf_addch(sb, '"');
+		strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '"');
+}
+
+char *store_folder_query(const char *account, const char *folder)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *p;
+
+	if (folder) {
+		p = xasprintf("%s/%s", account, folder);
+		strbuf_addstr(&sb, "folder:");
+		store_quote(&sb, p);
+	} else {
+		p = xasprintf("%s/**", account);
+		strbuf_addstr(&sb, "path:");
+		store_quote(&sb, p);
+	}
+	free(p);
+	return strbuf_detach(&sb);
+}
+
+static notmuch_query_t *store_query_new(struct store *s, const char *query, char **cause)
+{
+	notmuch_query_t *q = notmuch_query_create(s->db, query);
+
+	if (!q)
+		*cause = xstrdup("out of memory creating a query");
+	/* excluded tags are the user's notmuch business, not petrel's */
+	return q;
+}
+
+/* Splits a file path under mail_dir into account and folder (in place). */
+static void store_split_path(const struct store *s, char *copy, const char **account,
+			     const char **folder)
+{
+	size_t mlen = strlen(s->mail_dir);
+	char *rel = copy, *slash, *sub;
+
+	*account = *folder = "";
+	if (strncmp(copy, s->mail_dir, mlen) == 0 && copy[mlen] == '/')
+		rel = copy + mlen + 1;
+	slash = strchr(rel, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	*account = rel;
+	*folder = slash + 1;
+	sub = strrchr(slash + 1, '/');   /* the file name */
+	if (sub) {
+		*sub = '\0';
+		sub = strrchr(slash + 1, '/');  /* cur or new */
+		if (sub)
+			*sub = '\0';
+	}
+}
+
+int store_query(struct store *s, const char *query, unsigned limit, enum store_sort sort,
+		void (*fn)(const struct store_msg *m, void *arg), void *arg, char **cause)
+{
+	notmuch_query_t *q;
+	notmuch_messages_t *msgs = NULL;
+	notmuch_status_t rc;
+	unsigned n = 0;
+
+	if (!s->db)
+		return 0;
+	if (!(q = store_query_new(s, query, cause)))
+		return -1;
+	notmuch_query_set_sort(q, sort == STORE_NEWEST_FIRST ? NOTMUCH_SORT_NEWEST_FIRST
+							    : NOTMUCH_SORT_OLDEST_FIRST);
+	rc = notmuch_query_search_messages(q, &msgs);
+	if (rc != NOTMUCH_STATUS_SUCCESS) {
+		char *why = store_status_text(s, rc);
+		*cause = xasprintf("search '%s' failed: %s", query, why);
+		free(why);
+		notmuch_query_destroy(q);
+		return -1;
+	}
+	for (; notmuch_messages_valid(msgs) && (!limit || n < limit);
+	     notmuch_messages_move_to_next(msgs), n++) {
+		notmuch_message_t *m = notmuch_messages_get(msgs);
+		const char *file = notmuch_message_get_filename(m);
+		char *copy = xstrdup(file ? file : "");
+		const char *v = NULL;
+		struct store_msg sm = { 0 };
+		struct stat st;
+		notmuch_tags_t *tags;
+
+		sm.id = notmuch_message_get_message_id(m);
+		sm.path = file;
+		store_split_path(s, copy, &sm.account, &sm.folder);
+		sm.date = notmuch_message_get_date(m);
+		sm.from = notmuch_message_get_header(m, "from");
+		sm.to = notmuch_message_get_header(m, "to");
+		sm.subject = notmuch_message_get_header(m, "subject");
+		for (tags = notmuch_message_get_tags(m); notmuch_tags_valid(tags);
+		     notmuch_tags_move_to_next(tags)) {
+			const char *t = notmuch_tags_get(tags);
+			sm.unread |= strcmp(t, "unread") == 0;
+			sm.replied |= strcmp(t, "replied") == 0;
+			sm.flagged |= strcmp(t, "flagged") == 0;
+			sm.draft |= strcmp(t, "draft") == 0;
+			sm.passed |= strcmp(t, "passed") == 0;
+			sm.deleted |= strcmp(t, "deleted") == 0;
+		}
+		notmuch_tags_destroy(tags);
+		sm.partial = notmuch_message_get_property(m, "petrel.partial", &v) ==
+				     NOTMUCH_STATUS_SUCCESS && v;
+		sm.size = file && stat(file, &st) == 0 ? st.st_size : 0;
+		fn(&sm, arg);
+		free(copy);
+		notmuch_message_destroy(m);
+	}
+	notmuch_messages_destroy(msgs);
+	notmuch_query_destroy(q);
+	return 0;
+}
+
+int store_count(struct store *s, const char *query, unsigned *count, char **cause)
+{
+	notmuch_query_t *q;
+	notmuch_status_t rc;
+
+	*count = 0;
+	if (!s->db)
+		return 0;
+	if (!(q = store_query_new(s, query, cause)))
+		return -1;
+	rc = notmuch_query_count_messages(q, count);
+	notmuch_query_destroy(q);
+	if (rc != NOTMUCH_STATUS_SUCCESS) {
+		char *why = store_status_text(s, rc);
+		*cause = xasprintf("count '%s' failed: %s", query, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+char *store_message_file(struct store *s, const char *id, char **cause)
+{
+	notmuch_message_t *m = NULL;
+	char *path = NULL;
+
+	if (strncmp(id, "id:", 3) == 0)
+		id += 3;
+	if (s->db && notmuch_database_find_message(s->db, id, &m) == NOTMUCH_STATUS_SUCCESS && m) {
+		const char *f = notmuch_message_get_filename(m);
+		if (f)
+			path = xstrdup(f);
+		notmuch_message_destroy(m);
+	}
+	if (!path)
+		*cause = xasprintf("no message with id %s in the store (petrel list shows ids)", id);
+	return path;
+}

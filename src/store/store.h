@@ -1,0 +1,124 @@
+/*
+ * The local store: a Maildir tree per account under DATA/mail/<account>/
+ * and one notmuch database (DATA/mail/.notmuch) indexing all of it.  It is
+ * the source of truth for everything the UI and the CLI show, and it works
+ * with no network at all.
+ *
+ * One writer: whoever opens the store STORE_WRITE (the engine thread of the
+ * account, or a CLI command like import) holds notmuch's write lock until it
+ * closes; readers open STORE_READ and reopen when told the store changed.
+ * Files are written to tmp/, fsynced, renamed into cur/ and the directory
+ * fsynced, so a crash leaves each file absent or complete; the index is
+ * brought back in line with the files by store_reconcile().
+ */
+#ifndef PETREL_STORE_STORE_H
+#define PETREL_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "core/config.h"
+
+enum store_mode { STORE_READ, STORE_WRITE };
+
+struct store;
+
+/* The data directory of account a (NULL: the global one of cfg): data-dir,
+ * else $XDG_DATA_HOME/petrel, else ~/.local/share/petrel.  Malloc'd. */
+char *store_data_dir(const struct config *cfg, const struct account *a);
+
+/* Opens the store under data_dir.  STORE_WRITE creates what is missing
+ * (directories 0700, the database).  STORE_READ of a store that does not
+ * exist yet gives an empty store, not an error.  Returns NULL with *cause
+ * set when the database is locked by another writer, unreadable or corrupt.
+ * The caller owns the store (store_close). */
+struct store *store_open(const char *data_dir, enum store_mode mode, char **cause);
+void store_close(struct store **s);
+
+/* Writes are grouped: store_begin ... store_commit is one atomic section
+ * (all or nothing in the index).  Return 0, or -1 with *cause. */
+int store_begin(struct store *s, char **cause);
+int store_commit(struct store *s, char **cause);
+
+/* Creates account/folder's Maildir (cur, new, tmp).  0 or -1 with *cause. */
+int store_folder_create(struct store *s, const char *account, const char *folder, char **cause);
+
+/* Checks a folder name: components separated by '/', none empty, ".", "..",
+ * or starting with '.', no control characters.  False with *cause. */
+bool store_folder_valid(const char *folder, char **cause);
+
+enum store_add_result {
+	STORE_ADD_ERROR = -1,     /* *cause says why; nothing was stored */
+	STORE_ADD_NEW = 0,        /* stored and indexed */
+	STORE_ADD_DUPLICATE = 1,  /* the folder already had it; nothing changed */
+	STORE_ADD_NOT_MAIL = 2,   /* notmuch does not take it as mail; nothing stored */
+};
+
+struct store_add_opts {
+	const char *flags;   /* Maildir flags ("S", "FRS"), NULL for none (unread) */
+	const char *uid;     /* server identity kept in the name (",U=123"), or NULL */
+	bool partial;        /* headers only: body not fetched yet */
+};
+
+/* Stores a message (data[0..len)) in account/folder durably and indexes it.
+ * If id is not NULL it receives the notmuch message id (malloc'd). */
+enum store_add_result store_add(struct store *s, const char *account, const char *folder,
+				const char *data, size_t len, const struct store_add_opts *o,
+				char **id, char **cause);
+
+/* Brings the index in line with the files of account/folder: files missing
+ * from the index are indexed, index entries whose file is gone are dropped,
+ * stale tmp/ files are removed.  Counts what it did in *added and *removed
+ * (may be NULL).  0 or -1 with *cause. */
+int store_reconcile(struct store *s, const char *account, const char *folder,
+		    unsigned *added, unsigned *removed, char **cause);
+
+/* One message as listed. Strings are valid during the callback only. */
+struct store_msg {
+	const char *id;
+	const char *account;
+	const char *folder;
+	const char *path;     /* the file */
+	time_t date;
+	const char *from;     /* raw header (RFC 2047 encoded words possible) */
+	const char *to;
+	const char *subject;
+	bool unread, replied, flagged, draft, passed, deleted;
+	bool partial;         /* body not local yet */
+	off_t size;           /* of the file */
+};
+
+enum store_sort { STORE_NEWEST_FIRST, STORE_OLDEST_FIRST };
+
+/* Runs a notmuch query (query syntax of notmuch-search-terms(7)) and calls
+ * fn for up to limit messages (0: all).  0, or -1 with *cause for a bad
+ * query or a database error. */
+int store_query(struct store *s, const char *query, unsigned limit, enum store_sort sort,
+		void (*fn)(const struct store_msg *m, void *arg), void *arg, char **cause);
+
+/* Counts the messages matching query.  0 or -1 with *cause. */
+int store_count(struct store *s, const char *query, unsigned *count, char **cause);
+
+/* The query term matching account (and folder, if not NULL), quoted. Malloc'd. */
+char *store_folder_query(const char *account, const char *folder);
+
+/* Calls fn for each folder of account (every one if account is NULL) that
+ * exists on disk, in name order.  0 or -1 with *cause. */
+int store_folders(struct store *s, const char *account,
+		  void (*fn)(const char *account, const char *folder, void *arg), void *arg,
+		  char **cause);
+
+/* The file of message id (with or without "id:"), malloc'd, or NULL with
+ * *cause ("no message ..."). */
+char *store_message_file(struct store *s, const char *id, char **cause);
+
+/* Reads a whole file (a message) into memory: malloc'd, *len set; NULL with
+ * *cause. Refuses files over max bytes. */
+char *store_read_file(const char *path, size_t max, size_t *len, char **cause);
+
+/* The Maildir flags of a file name ("FS"), pointer into name; "" if none. */
+const char *store_maildir_flags(const char *name);
+
+#endif

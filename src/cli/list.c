@@ -63,7 +63,7 @@ int cli_list(struct cli_ctx *ctx, int argc, char **argv)
 	char *query, *why = NULL;
 	int c, rc;
 
-	optind = 1;
+	optind = 0;  /* 0: glibc re-initialises getopt (main used "+" mode) */
 	while ((c = getopt_long(argc, argv, "a:f:n:j", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': account = optarg; break;
@@ -124,7 +124,7 @@ int cli_search(struct cli_ctx *ctx, int argc, char **argv)
 	struct strbuf q = STRBUF_INIT;
 	int c, rc;
 
-	optind = 1;
+	optind = 0;  /* 0: glibc re-initialises getopt (main used "+" mode) */
 	while ((c = getopt_long(argc, argv, "n:ja:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':

@@ -50,8 +50,10 @@ bool store_folder_valid(const char *folder, char **cause)
 				return false;
 			}
 		p += n;
-		if (*p == '/')
-			p++;
+		if (*p == '/' && !*++p) {
+			*cause = xasprintf("'%s' is not a usable folder name (ends with '/')", folder);
+			return false;
+		}
 	}
 	return true;
 }

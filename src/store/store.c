@@ -405,3 +405,68 @@ char *store_message_file(struct store *s, const char *id, char **cause)
 		*cause = xasprintf("no message with id %s in the store (petrel list shows ids)", id);
 	return path;
 }
+
+int store_replace_partial(struct store *s, const char *id, const char *data, size_t len,
+			  char **cause)
+{
+	notmuch_message_t *m = NULL, *m2 = NULL;
+	notmuch_indexopts_t *opts = NULL;
+	notmuch_status_t st;
+	char *old = NULL, *dir = NULL, *path = NULL, *uid = NULL, *flags = NULL;
+	const char *base, *info, *u;
+	int rc = -1;
+
+	if (strncmp(id, "id:", 3) == 0)
+		id += 3;
+	if (notmuch_database_find_message(s->db, id, &m) != NOTMUCH_STATUS_SUCCESS || !m) {
+		*cause = xasprintf("no message with id %s in the store", id);
+		return -1;
+	}
+	old = xstrdup(notmuch_message_get_filename(m));
+	/* folder dir = dirname(dirname(old)); keep ,U=... and the flags */
+	dir = xstrdup(old);
+	*strrchr(dir, '/') = '\0';
+	*strrchr(dir, '/') = '\0';
+	base = strrchr(old, '/') + 1;
+	info = strstr(base, ":2,");
+	flags = xstrdup(info ? info + 3 : "");
+	u = strchr(base, ',');
+	if (u && (!info || u < info))
+		uid = xstrndup(u, info ? (size_t)(info - u) : strlen(u));
+	path = maildir_deliver(dir, data, len, uid, flags, cause);
+	if (!path)
+		goto out;
+	/* Same Message-ID: the new file joins the message, which keeps its
+	 * tags and properties; then the header-only file leaves it. */
+	st = notmuch_database_index_file(s->db, path, NULL, &m2);
+	if (st != NOTMUCH_STATUS_SUCCESS && st != NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID) {
+		char *why = store_status_text(s, st);
+		*cause = xasprintf("cannot index the full message: %s", why);
+		free(why);
+		unlink(path);
+		goto out;
+	}
+	if (m2)
+		notmuch_message_destroy(m2);
+	notmuch_database_remove_message(s->db, old);
+	unlink(old);
+	notmuch_message_destroy(m);
+	m = NULL;
+	if (notmuch_database_find_message(s->db, id, &m) == NOTMUCH_STATUS_SUCCESS && m) {
+		opts = notmuch_database_get_default_indexopts(s->db);
+		notmuch_message_reindex(m, opts);  /* index the body's words too */
+		notmuch_message_remove_property(m, "petrel.partial", "1");
+	}
+	rc = 0;
+out:
+	if (opts)
+		notmuch_indexopts_destroy(opts);
+	if (m)
+		notmuch_message_destroy(m);
+	free(old);
+	free(dir);
+	free(path);
+	free(uid);
+	free(flags);
+	return rc;
+}

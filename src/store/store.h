@@ -118,6 +118,26 @@ char *store_message_file(struct store *s, const char *id, char **cause);
  * *cause. Refuses files over max bytes. */
 char *store_read_file(const char *path, size_t max, size_t *len, char **cause);
 
+/* Replaces the header-only file of message id with the full message data:
+ * the new file takes the old one's place (same folder, flags and server
+ * identity), the index keeps the message's tags and properties, and the
+ * partial mark goes.  0, or -1 with *cause (the header-only file stays). */
+int store_replace_partial(struct store *s, const char *id, const char *data, size_t len,
+			  char **cause);
+
+/* Per-folder sync state, kept beside the folder's Maildir in a small file
+ * replaced atomically.  Unknown keys are kept as they are. */
+struct store_state {
+	unsigned long long uidvalidity, uidnext, highestmodseq;
+};
+/* Loads the state of account/folder (all zero if none yet).  0 or -1 with
+ * *cause for an unreadable or corrupt file (the caller then re-syncs). */
+int store_state_load(struct store *s, const char *account, const char *folder,
+		     struct store_state *st, char **cause);
+/* Saves it durably (tmp, fsync, rename, fsync dir).  0 or -1 with *cause. */
+int store_state_save(struct store *s, const char *account, const char *folder,
+		     const struct store_state *st, char **cause);
+
 /* The Maildir flags of a file name ("FS"), pointer into name; "" if none. */
 const char *store_maildir_flags(const char *name);
 

@@ -1,0 +1,109 @@
+/*
+ * Per-folder sync state: "key value" lines in <folder>/.petrel-state,
+ * replaced atomically so a crash leaves the old or the new state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "store/private.h"
+
+#define STATE_FILE ".petrel-state"
+
+static const struct {
+	const char *key;
+	size_t offset;
+} state_keys[] = {
+	{ "uidvalidity", offsetof(struct store_state, uidvalidity) },
+	{ "uidnext", offsetof(struct store_state, uidnext) },
+	{ "highestmodseq", offsetof(struct store_state, highestmodseq) },
+};
+
+int store_state_load(struct store *s, const char *account, const char *folder,
+		     struct store_state *st, char **cause)
+{
+	char *dir = maildir_folder_path(s, account, folder);
+	char *path = xasprintf("%s/%s", dir, STATE_FILE);
+	char *data, *line, *save = NULL;
+	size_t len;
+	int rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		goto out;
+	data = store_read_file(path, 1 << 20, &len, cause);
+	if (!data) {
+		rc = -1;
+		goto out;
+	}
+	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		unsigned long v;
+		if (!sp)
+			continue;
+		*sp = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(state_keys); i++) {
+			if (strcmp(line, state_keys[i].key) != 0)
+				continue;
+			if (!util_parse_ulong(sp + 1, (unsigned long)-1, &v)) {
+				*cause = xasprintf("%s: bad value for %s; the folder will be "
+						   "synced again from scratch", path, line);
+				rc = -1;
+				memset(st, 0, sizeof(*st));
+				free(data);
+				goto out;
+			}
+			*(unsigned long long *)((char *)st + state_keys[i].offset) = v;
+		}
+	}
+	free(data);
+out:
+	free(path);
+	free(dir);
+	return rc;
+}
+
+int store_state_save(struct store *s, const char *account, const char *folder,
+		     const struct store_state *st, char **cause)
+{
+	char *dir = maildir_folder_path(s, account, folder);
+	char *path = xasprintf("%s/%s", dir, STATE_FILE);
+	char *tmp = xasprintf("%s/%s.tmp", dir, STATE_FILE);
+	struct strbuf sb = STRBUF_INIT;
+	int fd, rc = -1, dfd;
+
+	for (size_t i = 0; i < ARRAY_SIZE(state_keys); i++)
+		strbuf_addf(&sb, "%s %llu\n", state_keys[i].key,
+			    *(const unsigned long long *)((const char *)st + state_keys[i].offset));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || util_write_all(fd, sb.buf, sb.len) < 0 || fsync(fd) < 0) {
+		*cause = xasprintf("cannot write %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		*cause = xasprintf("cannot replace %s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	rc = 0;
+out:
+	strbuf_release(&sb);
+	free(tmp);
+	free(path);
+	free(dir);
+	return rc;
+}

@@ -147,6 +147,16 @@ size_t mime_fields_parse(const char *data, size_t len, struct mime_fields *f)
 	return pos;
 }
 
+size_t mime_fields_skip_mbox(const char *data, size_t len)
+{
+	const char *nl;
+
+	if (len < 5 || memcmp(data, "From ", 5) != 0)
+		return 0;
+	nl = memchr(data, '\n', len);
+	return nl ? (size_t)(nl - data) + 1 : len;
+}
+
 void mime_fields_release(struct mime_fields *f)
 {
 	for (size_t i = 0; i < f->n; i++) {

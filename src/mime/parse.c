@@ -297,8 +297,13 @@ struct mime_message *mime_parse(const char *data, size_t len)
 {
 	struct mime_message *m = xcalloc(1, sizeof(*m));
 	struct strbuf scratch = STRBUF_INIT;
-	char *buf = xmalloc(len + 1);
+	size_t skip = mime_fields_skip_mbox(data, len);
+	char *buf;
 
+	/* a message from an mbox file may still carry its "From " line */
+	data += skip;
+	len -= skip;
+	buf = xmalloc(len + 1);
 	if (len)
 		memcpy(buf, data, len);
 	buf[len] = '\0';

@@ -67,6 +67,8 @@ struct mime_fields {
  * zeroed or released; release it with mime_fields_release. */
 size_t mime_fields_parse(const char *data, size_t len, struct mime_fields *f);
 void mime_fields_release(struct mime_fields *f);
+/* Where a message starts: after an mbox "From " line if it has one. */
+size_t mime_fields_skip_mbox(const char *data, size_t len);
 /* The value of the first field called name (case-insensitive), or NULL. */
 const char *mime_fields_get(const struct mime_fields *f, const char *name);
 

@@ -90,12 +90,13 @@ bad:
 bool mime_headers_summary(const char *data, size_t len, struct mime_summary *out)
 {
 	struct mime_fields f;
+	size_t skip = mime_fields_skip_mbox(data, len);
 	const char *v;
 	bool any;
 
 	memset(out, 0, sizeof(*out));
 	memset(&f, 0, sizeof(f));
-	mime_fields_parse(data, len, &f);
+	mime_fields_parse(data + skip, len - skip, &f);
 
 	if ((v = mime_fields_get(&f, "From")))
 		out->from = mime_imf_addresses(v, &out->from_addr);

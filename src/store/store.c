@@ -305,6 +305,35 @@ static void store_split_path(const struct store *s, char *copy, const char **acc
 	}
 }
 
+/* notmuch sorts every match before returning the first: "the newest 50 of
+ * 100,000" costs a sort of 100,000.  For a short newest-first list, first
+ * ask for recent messages only; every message outside the window is older
+ * than every one inside, so if the window holds enough, its newest are the
+ * overall newest.  Windows widen until one does (the last is unbounded). */
+static char *store_window_query(struct store *s, const char *query, unsigned limit)
+{
+	static const long windows[] = { 7L * 86400, 31L * 86400, 366L * 86400 };
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < ARRAY_SIZE(windows); i++) {
+		/* notmuch takes "*" alone only, not inside an expression */
+		char *wq = strcmp(query, "*") == 0
+				   ? xasprintf("date:@%lld..", (long long)(now - windows[i]))
+				   : xasprintf("(%s) and date:@%lld..", query, (long long)(now - windows[i]));
+		notmuch_query_t *q = notmuch_query_create(s->db, wq);
+		unsigned n = 0;
+		bool enough = q && notmuch_query_count_messages(q, &n) == NOTMUCH_STATUS_SUCCESS &&
+			      n >= limit;
+
+		if (q)
+			notmuch_query_destroy(q);
+		if (enough)
+			return wq;
+		free(wq);
+	}
+	return xstrdup(query);
+}
+
 int store_query(struct store *s, const char *query, unsigned limit, enum store_sort sort,
 		void (*fn)(const struct store_msg *m, void *arg), void *arg, char **cause)
 {
@@ -312,10 +341,15 @@ int store_query(struct store *s, const char *query, unsigned limit, enum store_s
 	notmuch_messages_t *msgs = NULL;
 	notmuch_status_t rc;
 	unsigned n = 0;
+	char *effective;
 
 	if (!s->db)
 		return 0;
-	if (!(q = store_query_new(s, query, cause)))
+	effective = sort == STORE_NEWEST_FIRST && limit > 0 && limit <= 1000
+			    ? store_window_query(s, query, limit) : xstrdup(query);
+	q = store_query_new(s, effective, cause);
+	free(effective);
+	if (!q)
 		return -1;
 	notmuch_query_set_sort(q, sort == STORE_NEWEST_FIRST ? NOTMUCH_SORT_NEWEST_FIRST
 							    : NOTMUCH_SORT_OLDEST_FIRST);

@@ -75,6 +75,8 @@ def _stat(pid):
         return None
     # Field 2 (the command) may hold spaces and parens: split after it.
     rest = stat[stat.rindex(b")") + 2:].split()
+    if rest[0] in (b"Z", b"X"):
+        return None  # exited; only waits to be reaped
     return int(rest[3]), rest[19].decode()
 
 

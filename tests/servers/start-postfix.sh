@@ -10,14 +10,17 @@
 P=$D/postfix
 smtp_size_limit=5242880
 postfix_log=$D/postfix.log
-mkdir -p "$P/queue" "$P/data"
-chown postfix "$P/data"
+# Queue and data outside the config directory: postfix check wants every
+# file under the config directory owned by root.
+Q=$D/postfix-queue
+mkdir -p "$P" "$Q" "$D/postfix-data"
+chown postfix "$D/postfix-data"
 
 cat >"$P/main.cf" <<EOF
 # Private Postfix instance of petrel's test servers.
 compatibility_level = 3.6
-queue_directory = $P/queue
-data_directory = $P/data
+queue_directory = $Q
+data_directory = $D/postfix-data
 mail_owner = postfix
 setgid_group = postdrop
 inet_interfaces = 127.0.0.1
@@ -103,6 +106,8 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 
 log "starting postfix"
-out=$(postfix -c "$P" start 2>&1 9>&-) || die "postfix failed to start: $out"
-pid=$(tr -d ' ' <"$P/queue/pid/master.pid" 2>/dev/null) || die "postfix wrote no master.pid"
+# Output to a file: the daemon keeps its stdout open, a pipe would hang.
+PETREL_TEST_INSTANCE=$inst-postfix postfix -c "$P" start >"$P/start.out" 2>&1 9>&- ||
+	die "postfix failed to start: $(cat "$P/start.out")"
+pid=$(tr -d ' ' <"$Q/pid/master.pid" 2>/dev/null) || die "postfix wrote no master.pid"
 record_pid "$D" postfix "$pid" || die "postfix master exited at once (see $postfix_log)"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -282,6 +283,54 @@ static void test_folder_names(void **state)
 		assert_true(store_folder_valid(good[i], &cause));
 }
 
+struct order { time_t dates[32]; unsigned n; };
+
+static void collect(const struct store_msg *m, void *arg)
+{
+	struct order *o = arg;
+
+	o->dates[o->n++] = m->date;
+}
+
+/* The windowed newest-first query must give exactly the full sort's answer. */
+static void test_newest_first_windows(void **state)
+{
+	static const long ages[] = { 3600, 2 * 86400, 20 * 86400, 100 * 86400, 400 * 86400,
+				     800 * 86400, -86400 /* from the future */ };
+	char *dir = tmpdir_new(), *cause = NULL;
+	struct store *s = store_open(dir, STORE_WRITE, &cause);
+	time_t now = time(NULL);
+
+	(void)state;
+	assert_int_equal(store_folder_create(s, "a", "INBOX", &cause), 0);
+	for (size_t i = 0; i < sizeof(ages) / sizeof(*ages); i++) {
+		char date[64], *msg;
+		time_t t = now - ages[i];
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+		msg = xasprintf("From: a@b\nSubject: m%zu\nMessage-ID: <w%zu@t>\nDate: %s\n\nx\n",
+				i, i, date);
+		assert_int_equal(store_add(s, "a", "INBOX", msg, strlen(msg), NULL, NULL, &cause),
+				 STORE_ADD_NEW);
+		free(msg);
+	}
+	for (unsigned limit = 1; limit <= 8; limit++) {
+		struct order o = { { 0 }, 0 };
+		unsigned want = limit < 7 ? limit : 7;
+		assert_int_equal(store_query(s, "*", limit, STORE_NEWEST_FIRST, collect, &o, &cause), 0);
+		assert_int_equal(o.n, want);
+		assert_true(o.dates[0] > now);  /* the future one first */
+		for (unsigned i = 1; i < o.n; i++)
+			assert_true(o.dates[i - 1] >= o.dates[i]);
+		if (want >= 5)
+			assert_true(o.dates[4] < now - 99 * 86400);
+	}
+	store_close(&s);
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_reconcile_and_readers),
 		cmocka_unit_test(test_folder_names),
+		cmocka_unit_test(test_newest_first_windows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,7 +91,8 @@ int cli_check(struct cli_ctx *ctx, int argc, char **argv)
 		const char *name = cfg->accounts[i]->name;
 		if (argc == 2 && strcmp(name, argv[1]) != 0)
 			continue;
-		ids[n] = engine_submit(e, name, ENGINE_CMD_CHECK, ENGINE_PRIO_INTERACTIVE, &cause);
+		ids[n] = engine_submit(e, name, ENGINE_CMD_CHECK, NULL, 0,
+				      ENGINE_PRIO_INTERACTIVE, &cause);
 		if (!ids[n])
 			BUG("submit to a known account failed: %s", cause);
 		n++;

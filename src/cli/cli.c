@@ -21,6 +21,8 @@ static const struct cli_cmd {
 } cli_cmds[] = {
 	{ "check", cli_check, "[ACCOUNT]",
 	  "connect to every server of the accounts, verify TLS, log in, report" },
+	{ "sync", cli_sync, "[ACCOUNT] [--folder F] [--headers-only]",
+	  "bring the store up to date with the servers (headers first, newest first)" },
 	{ "folders", cli_folders, "[ACCOUNT]",
 	  "folders of the local store: account, folder, total, unread (TSV)" },
 	{ "list", cli_list, "[--account A] [--folder F] [--limit N] [--json]",

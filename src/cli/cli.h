@@ -41,5 +41,6 @@ int cli_folders(struct cli_ctx *ctx, int argc, char **argv);
 int cli_list(struct cli_ctx *ctx, int argc, char **argv);
 int cli_search(struct cli_ctx *ctx, int argc, char **argv);
 int cli_import(struct cli_ctx *ctx, int argc, char **argv);
+int cli_sync(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

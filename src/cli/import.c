@@ -42,7 +42,7 @@ static void import_note(const char *what, const char *src, const char *why)
 static void import_one(struct import *im, const char *data, size_t len, const char *flags,
 		       const char *src)
 {
-	struct store_add_opts o = { flags, NULL, false };
+	struct store_add_opts o = { flags, NULL, false, false };
 	char *cause = NULL;
 
 	if (im->broken)

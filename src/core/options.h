@@ -70,6 +70,10 @@ enum option_scope {
 	  "Folders watched for new mail by IMAP IDLE (one connection each).") \
 	X(DATA_DIR, "data-dir", OPT_PATH, OPT_BOTH, NULL, NULL, \
 	  "Where mail and the index are kept; default $XDG_DATA_HOME/petrel.") \
+	X(PREFETCH, "prefetch", OPT_DURATION, OPT_BOTH, "30d", NULL, \
+	  "Bodies of messages younger than this are fetched ahead, for reading offline; 0: none.") \
+	X(PREFETCH_MAX_SIZE, "prefetch-max-size", OPT_SIZE, OPT_BOTH, "2M", NULL, \
+	  "Messages larger than this are not fetched ahead, only when opened.") \
 	X(TIMEOUT, "timeout", OPT_DURATION, OPT_BOTH, "60s", NULL, \
 	  "Network timeout: a server silent this long is given up on.") \
 	X(LOG_FILE, "log-file", OPT_PATH, OPT_GLOBAL, NULL, NULL, \

@@ -19,6 +19,8 @@
 struct engine_job {
 	unsigned long id;
 	enum engine_cmd cmd;
+	char *arg;
+	unsigned flags;
 	enum engine_priority prio;
 	struct engine_job *next;
 };
@@ -89,6 +91,7 @@ void engine_free(struct engine **ep)
 		while (w->queue) {
 			struct engine_job *j = w->queue;
 			w->queue = j->next;
+			free(j->arg);
 			free(j);
 		}
 		net_cancel_free(&w->cancel);
@@ -115,7 +118,8 @@ static struct engine_worker *engine_worker_find(struct engine *e, const char *ac
 }
 
 unsigned long engine_submit(struct engine *e, const char *account, enum engine_cmd cmd,
-			    enum engine_priority prio, char **cause)
+			    const char *arg, unsigned flags, enum engine_priority prio,
+			    char **cause)
 {
 	struct engine_worker *w = engine_worker_find(e, account);
 	struct engine_job *job, **pp;
@@ -127,6 +131,8 @@ unsigned long engine_submit(struct engine *e, const char *account, enum engine_c
 	}
 	job = xcalloc(1, sizeof(*job));
 	job->cmd = cmd;
+	job->arg = arg ? xstrdup(arg) : NULL;
+	job->flags = flags;
 	job->prio = prio;
 	pthread_mutex_lock(&e->lock);
 	id = job->id = e->next_id++;
@@ -210,6 +216,7 @@ bool engine_cancel(struct engine *e, unsigned long id)
 				struct engine_job *j = *pp;
 				struct engine_event *ev = engine_event_for(w, id, ENGINE_EVENT_DONE);
 				*pp = j->next;
+				free(j->arg);
 				free(j);
 				ev->cancelled = true;
 				ev->text = xstrdup("cancelled before it started");
@@ -248,19 +255,22 @@ void engine_events_free(struct engine_event **listp)
 		net_report_release(&ev->report);
 		free(ev->account);
 		free(ev->text);
+		free(ev->folder);
 		free(ev);
 		ev = next;
 	}
 	*listp = NULL;
 }
 
-static bool engine_run(struct engine_worker *w, enum engine_cmd cmd)
+static bool engine_run(struct engine_worker *w, const struct engine_job *job)
 {
-	switch (cmd) {
+	switch (job->cmd) {
 	case ENGINE_CMD_CHECK:
 		return engine_op_check(w);
+	case ENGINE_CMD_SYNC:
+		return engine_op_sync(w, job->arg, job->flags);
 	}
-	BUG("unknown engine command %d", (int)cmd);
+	BUG("unknown engine command %d", (int)job->cmd);
 }
 
 static void *engine_worker_main(void *arg)
@@ -284,7 +294,7 @@ static void *engine_worker_main(void *arg)
 		net_cancel_reset(w->cancel);
 		pthread_mutex_unlock(&e->lock);
 
-		ok = engine_run(w, job->cmd);
+		ok = engine_run(w, job);
 
 		pthread_mutex_lock(&e->lock);
 		cancelled = net_cancel_triggered(w->cancel) && !e->stopping;
@@ -295,6 +305,7 @@ static void *engine_worker_main(void *arg)
 			done->text = xstrdup("cancelled");
 		engine_post_locked(e, done);
 		w->current = NULL;
+		free(job->arg);
 		free(job);
 	}
 	pthread_mutex_unlock(&e->lock);

@@ -15,6 +15,12 @@
 
 enum engine_cmd {
 	ENGINE_CMD_CHECK,   /* connect and log in to every service of the account */
+	ENGINE_CMD_SYNC,    /* sync the account's folders (arg: one folder, or NULL) */
+};
+
+/* Flags of a command. */
+enum {
+	ENGINE_SYNC_HEADERS_ONLY = 1 << 0,  /* no body prefetch */
 };
 
 /* Higher priorities run first; within one, first come first served. */
@@ -26,6 +32,8 @@ enum engine_priority {
 
 enum engine_event_type {
 	ENGINE_EVENT_REPORT,  /* one service's net_report (check) */
+	ENGINE_EVENT_PROGRESS, /* text says what is being done; folder, done, total */
+	ENGINE_EVENT_CHANGED, /* the store changed (folder): readers reopen */
 	ENGINE_EVENT_ERROR,   /* something failed; text says what */
 	ENGINE_EVENT_DONE,    /* the command finished; ok says how */
 };
@@ -36,7 +44,9 @@ struct engine_event {
 	char *account;
 	const char *service;      /* REPORT: "imap", "pop3" or "smtp" (static) */
 	struct net_report report; /* REPORT */
-	char *text;               /* ERROR, DONE: a message for the user (may be NULL on DONE) */
+	char *text;               /* ERROR, DONE, PROGRESS: a message for the user (may be NULL) */
+	char *folder;             /* PROGRESS, CHANGED: the folder concerned, or NULL */
+	unsigned done, total;     /* PROGRESS */
 	bool ok;                  /* DONE */
 	bool cancelled;           /* DONE */
 	struct engine_event *next;
@@ -54,10 +64,12 @@ void engine_free(struct engine **e);
 /* An fd that becomes readable when events are waiting (for poll). */
 int engine_fd(const struct engine *e);
 
-/* Queues a command for account.  Returns its id (never 0), or 0 with *cause
- * set for an unknown account. */
+/* Queues a command for account, with an argument (copied; may be NULL) and
+ * flags.  Returns its id (never 0), or 0 with *cause set for an unknown
+ * account. */
 unsigned long engine_submit(struct engine *e, const char *account, enum engine_cmd cmd,
-			    enum engine_priority prio, char **cause);
+			    const char *arg, unsigned flags, enum engine_priority prio,
+			    char **cause);
 
 /* Cancels command id: dropped if still queued, interrupted if running (its
  * network I/O fails at once).  Either way a DONE event with cancelled = true

@@ -23,6 +23,47 @@ struct imap_session *imap_session_connect(const struct account *a, struct net_ca
  * false with r->error set (the server's own words when it refused). */
 bool imap_session_login(struct imap_session *s, struct net_report *r);
 
+/* A folder as the server lists it. */
+struct imap_folder {
+	char *name;        /* the server's name (modified UTF-7, server delimiter) */
+	char *local;       /* the store's name: '/' as delimiter */
+	char *special;     /* SPECIAL-USE attribute ("\\Sent") or NULL */
+	bool noselect;
+};
+
+/* Lists every folder (LIST "" "*").  *out is malloc'd, INBOX first; free
+ * with imap_folders_free.  0, or -1 with *cause. */
+int imap_list_folders(struct imap_session *s, struct imap_folder **out, size_t *n, char **cause);
+void imap_folders_free(struct imap_folder **v, size_t n);
+
+struct store;
+
+struct imap_sync_stats {
+	unsigned exists;          /* messages on the server */
+	unsigned new_headers;     /* headers fetched and stored */
+	unsigned bodies;          /* bodies fetched (prefetch) */
+	unsigned flags_changed;
+	unsigned expunged;
+	bool uidvalidity_changed;
+	bool unchanged;           /* the server said nothing changed (one round trip) */
+};
+
+/* Called after each stored chunk, so a UI can redraw as headers arrive. */
+typedef void imap_progress_fn(void *arg, const char *folder, unsigned done, unsigned total);
+
+/* Reconciles folder f of account with the store: expunges, new messages
+ * (headers first, newest first, in growing chunks), flags, then bodies
+ * within the account's prefetch budget unless headers_only.  The store must
+ * be open for writing.  0, or -1 with *cause (what was stored stays). */
+int imap_sync_folder(struct imap_session *s, struct store *st, const char *account,
+		     const struct imap_folder *f, bool headers_only, struct imap_sync_stats *stats,
+		     imap_progress_fn *progress, void *arg, char **cause);
+
+/* Fetches the whole message uid of the selected folder f and makes it the
+ * stored copy at path (replacing a header-only file).  0 or -1 + *cause. */
+int imap_fetch_body(struct imap_session *s, struct store *st, const struct imap_folder *f,
+		    const char *id, unsigned long uid, char **cause);
+
 /* Logs out if possible and frees; NULLs *s. */
 void imap_session_free(struct imap_session **s);
 

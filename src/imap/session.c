@@ -9,23 +9,25 @@
 
 #include "core/log.h"
 #include "core/util.h"
-#include "imap/imap.h"
+#include "imap/private.h"
 
-struct imap_session {
-	const struct account *account;
-	mailimap *imap;
-	struct url url;
-	struct net_params params;
-	char pin[65];
-	bool usable;  /* greeting done, TLS settled and no stream error since */
-};
-
-/* The server's last response text, for messages; never NULL. */
-static const char *imap_session_said(const struct imap_session *s)
+const char *imap_session_said(const struct imap_session *s)
 {
 	const char *t = s->imap->imap_response;
 
 	return t && *t ? t : "no reason given";
+}
+
+char *imap_session_error(struct imap_session *s, const char *what, int rc)
+{
+	if (rc == MAILIMAP_ERROR_STREAM) {
+		s->usable = false;
+		return xasprintf("%s: the connection to %s was lost", what, s->url.host);
+	}
+	if (rc == MAILIMAP_ERROR_PARSE)
+		return xasprintf("%s: %s sent a response petrel cannot understand", what,
+				 s->url.host);
+	return xasprintf("%s: %s", what, imap_session_said(s));
 }
 
 static void imap_session_caps(struct imap_session *s, struct net_report *r)
@@ -172,5 +174,6 @@ void imap_session_free(struct imap_session **sp)
 		mailimap_free(s->imap);
 	}
 	url_release(&s->url);
+	free(s->selected);
 	FREE_NULL(*sp);
 }

@@ -85,6 +85,35 @@ static char *imf_guess_addr(const char *s)
 	return xstrndup(at, strcspn(at, " \t,\"<>;"));
 }
 
+/* libetpan reads almost anything as an addr-spec, squeezing out spaces
+ * ("not an address" becomes "notanaddress"): such a reading is refused. */
+static bool imf_plausible_mailbox(const struct mailimf_mailbox *mb)
+{
+	const char *a = mb->mb_addr_spec;
+
+	return a && strchr(a, '@') && !strpbrk(a, "<>()[]\",;: \t");
+}
+
+static bool imf_plausible(const struct mailimf_address_list *list)
+{
+	if (!list)
+		return false;
+	for (clistiter *it = clist_begin(list->ad_list); it; it = clist_next(it)) {
+		const struct mailimf_address *a = clist_content(it);
+
+		if (a->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			if (!imf_plausible_mailbox(a->ad_data.ad_mailbox))
+				return false;
+		} else if (a->ad_type == MAILIMF_ADDRESS_GROUP && a->ad_data.ad_group->grp_mb_list) {
+			for (clistiter *m = clist_begin(a->ad_data.ad_group->grp_mb_list->mb_list); m;
+			     m = clist_next(m))
+				if (!imf_plausible_mailbox(clist_content(m)))
+					return false;
+		}
+	}
+	return true;
+}
+
 char *mime_imf_addresses(const char *raw, char **first_addr)
 {
 	char *s = mime_imf_defuse(raw);
@@ -100,7 +129,7 @@ char *mime_imf_addresses(const char *raw, char **first_addr)
 	while (r == MAILIMF_NO_ERROR && idx < len && (s[idx] == ' ' || s[idx] == '\t' ||
 						      s[idx] == '\r' || s[idx] == '\n'))
 		idx++;
-	if (r != MAILIMF_NO_ERROR || idx < len) {
+	if (r != MAILIMF_NO_ERROR || idx < len || !imf_plausible(list)) {
 		char *dec = mime_decode_header(raw);
 
 		if (list)

@@ -162,12 +162,17 @@ static void parse_add_kid(struct mime_node *n, struct mime_node *kid)
 	n->kids[n->nkids++] = kid;
 }
 
-static struct mime_node *parse_convert(struct parse_ctx *c, struct mailmime *mm, int depth)
+/* hstart, if not NULL, is where the part's header block starts: libetpan
+ * starts the body of a message/rfc822 part at the enclosing part's headers. */
+static struct mime_node *parse_convert(struct parse_ctx *c, struct mailmime *mm, int depth,
+				       const char *hstart)
 {
 	struct mime_node *n = xcalloc(1, sizeof(*n));
-	const char *hstart = parse_real(c, mm->mm_mime_start), *body = NULL;
+	const char *body = NULL;
 	size_t body_len = 0;
 
+	if (!hstart)
+		hstart = parse_real(c, mm->mm_mime_start);
 	c->m->nnodes++;
 	n->kind = mm->mm_type == MAILMIME_MULTIPLE ? MIME_NODE_MULTI :
 		  mm->mm_type == MAILMIME_MESSAGE ? MIME_NODE_MESSAGE : MIME_NODE_LEAF;
@@ -193,11 +198,12 @@ static struct mime_node *parse_convert(struct parse_ctx *c, struct mailmime *mm,
 		     it = clist_next(it)) {
 			if (!parse_room(c->m, n, depth + 1))
 				break;
-			parse_add_kid(n, parse_convert(c, clist_content(it), depth + 1));
+			parse_add_kid(n, parse_convert(c, clist_content(it), depth + 1, NULL));
 		}
 	} else if (mm->mm_type == MAILMIME_MESSAGE) {
 		if (mm->mm_data.mm_message.mm_msg_mime && parse_room(c->m, n, depth + 1))
-			parse_add_kid(n, parse_convert(c, mm->mm_data.mm_message.mm_msg_mime, depth + 1));
+			parse_add_kid(n, parse_convert(c, mm->mm_data.mm_message.mm_msg_mime, depth + 1,
+						       body));
 	} else if (strcmp(n->type, "message/rfc822") == 0 && n->encoding != MIME_ENC_RAW &&
 		   parse_room(c->m, n, depth + 1)) {
 		/* an encoded forwarded message: libetpan stops here, petrel goes on */
@@ -270,7 +276,7 @@ static struct mime_node *parse_buffer(struct mime_message *m, const char *buf, s
 			.m = m, .pbase = g.defused ? g.defused : buf, .rbase = buf, .len = g.len,
 		};
 
-		n = parse_convert(&c, mm, depth);
+		n = parse_convert(&c, mm, depth, NULL);
 	}
 	if (mm)
 		mailmime_free(mm);
@@ -303,9 +309,14 @@ struct mime_message *mime_parse(const char *data, size_t len)
 	/* a message from an mbox file may still carry its "From " line */
 	data += skip;
 	len -= skip;
-	buf = xmalloc(len + 1);
+	buf = xmalloc(len + 2);
 	if (len)
 		memcpy(buf, data, len);
+	/* a header block cut right after its last field (no newline, no body)
+	 * would read as a body to libetpan: end that line */
+	if (len && data[len - 1] != '\n' && !memmem(data, len, "\n\n", 2) &&
+	    !memmem(data, len, "\n\r\n", 3))
+		buf[len++] = '\n';
 	buf[len] = '\0';
 	parse_own_buffer(m, buf);
 	m->root = parse_buffer(m, buf, len, 0);

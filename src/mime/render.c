@@ -67,7 +67,7 @@ static void render_note(struct render *r, const char *fmt, ...)
 /* Ends the output with a blank line (unless it is empty). */
 static void render_blank(struct render *r)
 {
-	if (r->out.len == 0)
+	if (r->out.len == 0 || (r->out.len == 1 && r->out.buf[0] == '\n'))
 		return;
 	if (r->out.buf[r->out.len - 1] != '\n')
 		render_str(r, "\n");

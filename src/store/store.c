@@ -201,7 +201,7 @@ enum store_add_result store_add(struct store *s, const char *account, const char
 				const char *data, size_t len, const struct store_add_opts *o,
 				char **id, char **cause)
 {
-	static const struct store_add_opts none = { NULL, NULL, false };
+	static const struct store_add_opts none = { NULL, NULL, false, false };
 	char *dir, *mid, *path;
 	enum store_add_result res;
 
@@ -211,7 +211,7 @@ enum store_add_result store_add(struct store *s, const char *account, const char
 		BUG("store_add on a store not opened for writing");
 	dir = maildir_folder_path(s, account, folder);
 	/* Cheap duplicate check before writing anything. */
-	mid = maildir_message_id(data, len);
+	mid = o->server_copy ? NULL : maildir_message_id(data, len);
 	if (mid) {
 		notmuch_message_t *m = NULL;
 		if (notmuch_database_find_message(s->db, mid, &m) == NOTMUCH_STATUS_SUCCESS && m) {
@@ -232,8 +232,9 @@ enum store_add_result store_add(struct store *s, const char *account, const char
 		free(dir);
 		return STORE_ADD_ERROR;
 	}
-	res = store_index(s, path, dir, o->partial, id, cause);
-	if (res == STORE_ADD_DUPLICATE || res == STORE_ADD_NOT_MAIL || res == STORE_ADD_ERROR)
+	res = store_index(s, path, o->server_copy ? NULL : dir, o->partial, id, cause);
+	if (res == STORE_ADD_ERROR || (!o->server_copy &&
+	    (res == STORE_ADD_DUPLICATE || res == STORE_ADD_NOT_MAIL)))
 		unlink(path);
 	free(path);
 	free(dir);

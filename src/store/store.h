@@ -60,6 +60,9 @@ struct store_add_opts {
 	const char *flags;   /* Maildir flags ("S", "FRS"), NULL for none (unread) */
 	const char *uid;     /* server identity kept in the name (",U=123"), or NULL */
 	bool partial;        /* headers only: body not fetched yet */
+	bool server_copy;    /* a server's message (uid set): keep the file even if
+			      * its Message-ID is already in the folder or notmuch
+			      * cannot index it, so the server's count matches */
 };
 
 /* Stores a message (data[0..len)) in account/folder durably and indexes it.
@@ -137,6 +140,41 @@ int store_state_load(struct store *s, const char *account, const char *folder,
 /* Saves it durably (tmp, fsync, rename, fsync dir).  0 or -1 with *cause. */
 int store_state_save(struct store *s, const char *account, const char *folder,
 		     const struct store_state *st, char **cause);
+
+/* The messages of account/folder that carry a server UID (",U=N" in the
+ * name), sorted by UID.  *out is malloc'd (free with store_uids_free). */
+struct store_uid {
+	unsigned long uid;
+	char *path;
+	char flags[8];   /* Maildir flags of the file */
+};
+struct store_uids {
+	struct store_uid *v;
+	size_t n;
+};
+int store_uids(struct store *s, const char *account, const char *folder,
+	       struct store_uids *out, char **cause);
+void store_uids_free(struct store_uids *u);
+/* The entry for uid, or NULL (binary search). */
+struct store_uid *store_uids_find(const struct store_uids *u, unsigned long uid);
+
+/* What the sync needs to know of the stored file at path. */
+struct store_msg_info {
+	char *id;                 /* malloc'd message id */
+	bool partial;
+	time_t date;
+	unsigned long long size_hint;  /* the server's size (",S=" in the name), else the file's */
+};
+/* 0, or -1 if path is not indexed. */
+int store_message_info(struct store *s, const char *path, struct store_msg_info *info);
+
+/* Sets the Maildir flags of the message stored at path (tags follow; the
+ * file is renamed).  0, or -1 with *cause. */
+int store_set_flags(struct store *s, const char *path, const char *flags, char **cause);
+
+/* Removes the file at path from the store (index and disk): the server
+ * expunged it.  0, or -1 with *cause. */
+int store_remove_file(struct store *s, const char *path, char **cause);
 
 /* The Maildir flags of a file name ("FS"), pointer into name; "" if none. */
 const char *store_maildir_flags(const char *name);

@@ -52,10 +52,10 @@ static void test_local_account_check(void **state)
 	(void)state;
 	assert_non_null(cfg);
 	e = engine_new(cfg);
-	assert_int_equal(engine_submit(e, "nope", ENGINE_CMD_CHECK, ENGINE_PRIO_BULK, &cause), 0);
+	assert_int_equal(engine_submit(e, "nope", ENGINE_CMD_CHECK, NULL, 0, ENGINE_PRIO_BULK, &cause), 0);
 	assert_non_null(strstr(cause, "no account called 'nope'"));
 	free(cause);
-	id = engine_submit(e, "local", ENGINE_CMD_CHECK, ENGINE_PRIO_INTERACTIVE, &cause);
+	id = engine_submit(e, "local", ENGINE_CMD_CHECK, NULL, 0, ENGINE_PRIO_INTERACTIVE, &cause);
 	assert_true(id > 0);
 	evs = wait_done(e, id);
 	assert_int_equal(evs->type, ENGINE_EVENT_ERROR);
@@ -100,8 +100,8 @@ static void test_cancel_running_and_queued(void **state)
 	(void)state;
 	assert_non_null(cfg);
 	e = engine_new(cfg);
-	running = engine_submit(e, "slow", ENGINE_CMD_CHECK, ENGINE_PRIO_BULK, &cause);
-	queued = engine_submit(e, "slow", ENGINE_CMD_CHECK, ENGINE_PRIO_BULK, &cause);
+	running = engine_submit(e, "slow", ENGINE_CMD_CHECK, NULL, 0, ENGINE_PRIO_BULK, &cause);
+	queued = engine_submit(e, "slow", ENGINE_CMD_CHECK, NULL, 0, ENGINE_PRIO_BULK, &cause);
 	usleep(200 * 1000);  /* let the first reach its TLS handshake */
 	assert_true(engine_cancel(e, queued));
 	assert_true(engine_cancel(e, running));
@@ -137,7 +137,7 @@ static void test_free_while_busy(void **state)
 	struct engine *e = engine_new(cfg);
 
 	(void)state;
-	assert_true(engine_submit(e, "slow", ENGINE_CMD_CHECK, ENGINE_PRIO_BULK, &cause) > 0);
+	assert_true(engine_submit(e, "slow", ENGINE_CMD_CHECK, NULL, 0, ENGINE_PRIO_BULK, &cause) > 0);
 	usleep(100 * 1000);
 	engine_free(&e);  /* must not hang on the stalled handshake */
 	assert_null(e);

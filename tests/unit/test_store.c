@@ -70,7 +70,7 @@ static void test_add_dup_notmail(void **state)
 {
 	char *dir = tmpdir_new(), *cause = NULL, *id = NULL, *cur;
 	struct store *s = store_open(dir, STORE_WRITE, &cause);
-	struct store_add_opts o = { "S", ",U=42", false };
+	struct store_add_opts o = { "S", ",U=42", false, false };
 	struct stat st;
 
 	(void)state;
@@ -138,7 +138,7 @@ static void test_partial_to_full(void **state)
 {
 	char *dir = tmpdir_new(), *cause = NULL;
 	struct store *s = store_open(dir, STORE_WRITE, &cause);
-	struct store_add_opts o = { "F", ",U=7", true };
+	struct store_add_opts o = { "F", ",U=7", true, false };
 
 	(void)state;
 	assert_int_equal(store_folder_create(s, "a", "INBOX", &cause), 0);

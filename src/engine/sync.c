@@ -1,0 +1,133 @@
+/*
+ * The sync operation: log in to the account's IMAP server, list its folders,
+ * and sync each (INBOX first) into the store, posting progress and a
+ * CHANGED event per folder so readers can reopen.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/private.h"
+#include "imap/imap.h"
+#include "store/store.h"
+
+struct sync_progress {
+	struct engine_worker *w;
+};
+
+static void sync_progress(void *arg, const char *folder, unsigned done, unsigned total)
+{
+	struct sync_progress *p = arg;
+	struct engine_event *ev = engine_event_new(p->w, ENGINE_EVENT_PROGRESS);
+
+	ev->folder = xstrdup(folder);
+	ev->done = done;
+	ev->total = total;
+	engine_post(p->w, ev);
+	ev = engine_event_new(p->w, ENGINE_EVENT_CHANGED);
+	ev->folder = xstrdup(folder);
+	engine_post(p->w, ev);
+}
+
+static void sync_error(struct engine_worker *w, const char *folder, const char *text)
+{
+	struct engine_event *ev = engine_event_new(w, ENGINE_EVENT_ERROR);
+
+	ev->folder = folder ? xstrdup(folder) : NULL;
+	ev->text = xstrdup(text);
+	engine_post(w, ev);
+}
+
+static bool sync_imap(struct engine_worker *w, const char *only, unsigned flags)
+{
+	const struct account *a = engine_worker_account(w);
+	struct net_report r = { 0 };
+	struct imap_session *s = imap_session_connect(a, engine_worker_cancel(w), &r);
+	struct imap_folder *folders = NULL;
+	struct sync_progress prog = { w };
+	struct store *st = NULL;
+	size_t n = 0;
+	char *cause = NULL, *dir;
+	bool ok = true, found = false;
+
+	if (!s || !imap_session_login(s, &r)) {
+		sync_error(w, NULL, r.error ? r.error : "cannot connect");
+		ok = false;
+		goto out;
+	}
+	dir = store_data_dir(a->config, a);
+	st = store_open(dir, STORE_WRITE, &cause);
+	free(dir);
+	if (!st) {
+		sync_error(w, NULL, cause);
+		ok = false;
+		goto out;
+	}
+	if (imap_list_folders(s, &folders, &n, &cause) < 0) {
+		sync_error(w, NULL, cause);
+		ok = false;
+		goto out;
+	}
+	for (size_t i = 0; i < n && !net_cancel_triggered(engine_worker_cancel(w)); i++) {
+		struct imap_sync_stats stats;
+		struct engine_event *ev;
+
+		if (folders[i].noselect)
+			continue;
+		if (only && strcmp(only, folders[i].local) != 0 && strcmp(only, folders[i].name) != 0)
+			continue;
+		found = true;
+		if (imap_sync_folder(s, st, a->name, &folders[i], flags & ENGINE_SYNC_HEADERS_ONLY,
+				     &stats, sync_progress, &prog, &cause) < 0) {
+			char *msg = xasprintf("%s: %s", folders[i].local, cause);
+			sync_error(w, folders[i].local, msg);
+			free(msg);
+			FREE_NULL(cause);
+			ok = false;
+			/* a lost connection ends the sync; a folder's own error does not */
+			if (net_cancel_triggered(engine_worker_cancel(w)))
+				break;
+			continue;
+		}
+		ev = engine_event_new(w, ENGINE_EVENT_PROGRESS);
+		ev->folder = xstrdup(folders[i].local);
+		ev->done = ev->total = stats.exists;
+		ev->text = stats.unchanged
+			? xasprintf("%s: %u messages, unchanged", folders[i].local, stats.exists)
+			: xasprintf("%s: %u messages, %u new, %u flag changes, %u removed, %u bodies%s",
+				    folders[i].local, stats.exists, stats.new_headers,
+				    stats.flags_changed, stats.expunged, stats.bodies,
+				    stats.uidvalidity_changed ? " (the server renumbered the folder)" : "");
+		engine_post(w, ev);
+		ev = engine_event_new(w, ENGINE_EVENT_CHANGED);
+		ev->folder = xstrdup(folders[i].local);
+		engine_post(w, ev);
+	}
+	if (only && !found) {
+		char *msg = xasprintf("the server has no folder '%s'", only);
+		sync_error(w, only, msg);
+		free(msg);
+		ok = false;
+	}
+out:
+	imap_folders_free(&folders, n);
+	store_close(&st);
+	imap_session_free(&s);
+	net_report_release(&r);
+	free(cause);
+	return ok;
+}
+
+bool engine_op_sync(struct engine_worker *w, const char *folder, unsigned flags)
+{
+	const struct account *a = engine_worker_account(w);
+	const char *type = config_account_type(a);
+
+	if (strcmp(type, "imap") == 0)
+		return sync_imap(w, folder, flags);
+	if (strcmp(type, "local") == 0)
+		return true;  /* nothing to sync: the store is all there is */
+	sync_error(w, NULL, "syncing POP3 accounts is not implemented yet");
+	return false;
+}

@@ -1,0 +1,570 @@
+/*
+ * Sync of one folder, header-first and newest-first (DESIGN.md):
+ *  1. SELECT (with CONDSTORE when offered); if UIDVALIDITY, UIDNEXT,
+ *     HIGHESTMODSEQ and the count all match what the store remembers,
+ *     nothing changed and the sync ends after that one round trip.
+ *  2. Expunges: UIDs the store has and the server no longer has.
+ *  3. New messages from the newest down, in chunks growing from one screen:
+ *     UID, FLAGS, INTERNALDATE, RFC822.SIZE and the header fields the index
+ *     needs, stored as header-only files and committed chunk by chunk so
+ *     they can be listed at once.
+ *  4. Flags of known messages: only those changed since the last
+ *     HIGHESTMODSEQ with CONDSTORE, all of them without.
+ *  5. Bodies within the prefetch budget, newest first, one at a time.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "imap/private.h"
+#include "store/store.h"
+
+#define SYNC_FIRST_CHUNK 50
+#define SYNC_MAX_CHUNK 1000
+#define SYNC_BODY_MAX (64u << 20)
+
+static const char *sync_header_fields[] = {
+	"From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+	"Content-Type", "Reply-To", "Sender", "List-Id", "MIME-Version",
+};
+
+/* One message as a FETCH answer describes it. */
+struct sync_msg {
+	unsigned long uid;
+	char flags[8];
+	time_t internaldate;
+	unsigned long size;
+	const char *header;   /* borrowed from the fetch result */
+	size_t header_len;
+	const char *body;
+	size_t body_len;
+};
+
+/* IMAP system flags to Maildir flags, in Maildir's (ASCII) order. */
+static void sync_flags(struct mailimap_msg_att_dynamic *dyn, char out[8])
+{
+	bool d = false, f = false, r = false, s = false, t = false;
+	size_t n = 0;
+	clistiter *it;
+
+	for (it = dyn && dyn->att_list ? clist_begin(dyn->att_list) : NULL; it; it = clist_next(it)) {
+		struct mailimap_flag_fetch *ff = clist_content(it);
+		if (ff->fl_type != MAILIMAP_FLAG_FETCH_OTHER || !ff->fl_flag)
+			continue;
+		switch (ff->fl_flag->fl_type) {
+		case MAILIMAP_FLAG_DRAFT: d = true; break;
+		case MAILIMAP_FLAG_FLAGGED: f = true; break;
+		case MAILIMAP_FLAG_ANSWERED: r = true; break;
+		case MAILIMAP_FLAG_SEEN: s = true; break;
+		case MAILIMAP_FLAG_DELETED: t = true; break;
+		default: break;
+		}
+	}
+	if (d) out[n++] = 'D';
+	if (f) out[n++] = 'F';
+	if (r) out[n++] = 'R';
+	if (s) out[n++] = 'S';
+	if (t) out[n++] = 'T';
+	out[n] = '\0';
+}
+
+static time_t sync_date(const struct mailimap_date_time *dt)
+{
+	struct tm tm = { 0 };
+
+	if (!dt)
+		return 0;
+	tm.tm_year = dt->dt_year - 1900;
+	tm.tm_mon = dt->dt_month - 1;
+	tm.tm_mday = dt->dt_day;
+	tm.tm_hour = dt->dt_hour;
+	tm.tm_min = dt->dt_min;
+	tm.tm_sec = dt->dt_sec;
+	/* dt_zone is +HHMM as a number */
+	return timegm(&tm) - (dt->dt_zone / 100) * 3600 - (dt->dt_zone % 100) * 60;
+}
+
+static void sync_parse(struct mailimap_msg_att *att, struct sync_msg *m)
+{
+	clistiter *it;
+
+	memset(m, 0, sizeof(*m));
+	for (it = clist_begin(att->att_list); it; it = clist_next(it)) {
+		struct mailimap_msg_att_item *item = clist_content(it);
+		struct mailimap_msg_att_static *st;
+
+		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
+			sync_flags(item->att_data.att_dyn, m->flags);
+			continue;
+		}
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		st = item->att_data.att_static;
+		switch (st->att_type) {
+		case MAILIMAP_MSG_ATT_UID:
+			m->uid = st->att_data.att_uid;
+			break;
+		case MAILIMAP_MSG_ATT_INTERNALDATE:
+			m->internaldate = sync_date(st->att_data.att_internal_date);
+			break;
+		case MAILIMAP_MSG_ATT_RFC822_SIZE:
+			m->size = st->att_data.att_rfc822_size;
+			break;
+		case MAILIMAP_MSG_ATT_BODY_SECTION: {
+			struct mailimap_msg_att_body_section *bs = st->att_data.att_body_section;
+			bool header = bs->sec_section && bs->sec_section->sec_spec;
+			if (header) {
+				m->header = bs->sec_body_part;
+				m->header_len = bs->sec_length;
+			} else {
+				m->body = bs->sec_body_part;
+				m->body_len = bs->sec_length;
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+static struct mailimap_fetch_type *sync_fetch_type(bool headers, bool body)
+{
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
+	if (headers) {
+		clist *names = clist_new();
+		for (size_t i = 0; i < ARRAY_SIZE(sync_header_fields); i++)
+			clist_append(names, xstrdup(sync_header_fields[i]));
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(
+			mailimap_section_new_header_fields(mailimap_header_list_new(names))));
+	}
+	if (body)
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(
+			mailimap_section_new(NULL)));
+	return ft;
+}
+
+struct sync_ctx {
+	struct imap_session *s;
+	struct store *st;
+	const char *account;
+	const struct imap_folder *f;
+	struct store_uids local;
+	struct imap_sync_stats *stats;
+	imap_progress_fn *progress;
+	void *arg;
+};
+
+/* Stores the header-only messages of a fetch result that are not local. */
+static int sync_store_headers(struct sync_ctx *c, clist *result, char **cause)
+{
+	clistiter *it;
+	int rc = 0;
+
+	if (store_begin(c->st, cause) < 0)
+		return -1;
+	for (it = clist_begin(result); it; it = clist_next(it)) {
+		struct sync_msg m;
+		char uid[64], *why = NULL;
+		struct store_add_opts o = { NULL, uid, true, true };
+		enum store_add_result res;
+
+		sync_parse(clist_content(it), &m);
+		if (!m.uid || !m.header || store_uids_find(&c->local, m.uid))
+			continue;
+		/* the server's size rides along as Dovecot's ,S= for prefetch */
+		snprintf(uid, sizeof(uid), ",U=%lu,S=%lu", m.uid, m.size);
+		o.flags = m.flags;
+		res = store_add(c->st, c->account, c->f->local, m.header, m.header_len, &o, NULL, &why);
+		if (res == STORE_ADD_ERROR) {
+			*cause = why;
+			rc = -1;
+			break;
+		}
+		if (res == STORE_ADD_NOT_MAIL)
+			log_debug("imap: %s UID %lu: %s", c->f->name, m.uid, why);
+		free(why);
+		c->stats->new_headers++;
+	}
+	{
+		/* commit what was stored even after a failure */
+		char *why = NULL;
+		if (store_commit(c->st, &why) < 0) {
+			if (rc == 0)
+				*cause = why;
+			else
+				free(why);
+			rc = -1;
+		}
+	}
+	if (c->progress)
+		c->progress(c->arg, c->f->local, c->stats->new_headers, c->stats->exists);
+	return rc;
+}
+
+static struct mailimap_set *sync_set(unsigned long lo, unsigned long hi)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+
+	mailimap_set_add_interval(set, (uint32_t)lo, (uint32_t)hi);
+	return set;
+}
+
+/* A set of the UIDs in v[0..n), as ranges. */
+static struct mailimap_set *sync_uid_set(const unsigned long *v, size_t n)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && v[j + 1] == v[j] + 1)
+			j++;
+		mailimap_set_add_interval(set, (uint32_t)v[i], (uint32_t)v[j]);
+		i = j + 1;
+	}
+	return set;
+}
+
+static int sync_ulong_cmp(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Step 2: drop local messages the server no longer has (UID SEARCH ALL). */
+static int sync_expunges(struct sync_ctx *c, char **cause)
+{
+	struct mailimap_search_key *key = mailimap_search_key_new_all();
+	clist *result = NULL;
+	unsigned long *server = NULL;
+	size_t n = 0, cap = 0;
+	clistiter *it;
+	int rc;
+
+	rc = mailimap_uid_search(c->s->imap, NULL, key, &result);
+	c->s->round_trips++;
+	mailimap_search_key_free(key);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(c->s, "cannot list the messages on the server", rc);
+		return -1;
+	}
+	for (it = clist_begin(result); it; it = clist_next(it)) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			server = xrealloc(server, cap * sizeof(*server));
+		}
+		server[n++] = *(uint32_t *)clist_content(it);
+	}
+	mailimap_search_result_free(result);
+	if (n)
+		qsort(server, n, sizeof(*server), sync_ulong_cmp);
+	rc = store_begin(c->st, cause);
+	for (size_t i = 0; rc == 0 && i < c->local.n; i++) {
+		unsigned long uid = c->local.v[i].uid;
+		if (n && bsearch(&uid, server, n, sizeof(*server), sync_ulong_cmp))
+			continue;
+		/* the server's expunge wins */
+		if (store_remove_file(c->st, c->local.v[i].path, cause) < 0)
+			rc = -1;
+		else
+			c->stats->expunged++;
+	}
+	if (rc == 0)
+		rc = store_commit(c->st, cause);
+	free(server);
+	return rc;
+}
+
+/* Step 3: new messages, newest first. */
+static int sync_new(struct sync_ctx *c, unsigned exists, char **cause)
+{
+	unsigned long hi = exists, chunk = SYNC_FIRST_CHUNK;
+	size_t have = c->local.n;
+	int rc = 0;
+
+	while (hi >= 1 && have < exists && rc == 0) {
+		unsigned long lo = hi > chunk ? hi - chunk + 1 : 1;
+		struct mailimap_fetch_type *ft;
+		struct mailimap_set *set;
+		clist *result = NULL;
+		unsigned long *missing = NULL;
+		size_t nmissing = 0;
+		clistiter *it;
+
+		if (c->local.n == 0) {
+			/* nothing local: fetch the headers of the range directly */
+			set = sync_set(lo, hi);
+			ft = sync_fetch_type(true, false);
+			rc = mailimap_fetch(c->s->imap, set, ft, &result);
+			c->s->round_trips++;
+			mailimap_fetch_type_free(ft);
+			mailimap_set_free(set);
+			if (rc != MAILIMAP_NO_ERROR) {
+				*cause = imap_session_error(c->s, "cannot fetch new messages", rc);
+				return -1;
+			}
+			have += (size_t)clist_count(result);
+			rc = sync_store_headers(c, result, cause);
+			mailimap_fetch_list_free(result);
+		} else {
+			/* which UIDs are these? fetch headers of the unknown ones only */
+			set = sync_set(lo, hi);
+			ft = mailimap_fetch_type_new_fetch_att(mailimap_fetch_att_new_uid());
+			rc = mailimap_fetch(c->s->imap, set, ft, &result);
+			c->s->round_trips++;
+			mailimap_fetch_type_free(ft);
+			mailimap_set_free(set);
+			if (rc != MAILIMAP_NO_ERROR) {
+				*cause = imap_session_error(c->s, "cannot fetch new messages", rc);
+				return -1;
+			}
+			missing = xcalloc((size_t)clist_count(result) + 1, sizeof(*missing));
+			for (it = clist_begin(result); it; it = clist_next(it)) {
+				struct sync_msg m;
+				sync_parse(clist_content(it), &m);
+				if (m.uid && !store_uids_find(&c->local, m.uid))
+					missing[nmissing++] = m.uid;
+			}
+			mailimap_fetch_list_free(result);
+			result = NULL;
+			if (nmissing) {
+				qsort(missing, nmissing, sizeof(*missing), sync_ulong_cmp);
+				set = sync_uid_set(missing, nmissing);
+				ft = sync_fetch_type(true, false);
+				rc = mailimap_uid_fetch(c->s->imap, set, ft, &result);
+				c->s->round_trips++;
+				mailimap_fetch_type_free(ft);
+				mailimap_set_free(set);
+				if (rc != MAILIMAP_NO_ERROR) {
+					*cause = imap_session_error(c->s, "cannot fetch new messages", rc);
+					free(missing);
+					return -1;
+				}
+				have += nmissing;
+				rc = sync_store_headers(c, result, cause);
+				mailimap_fetch_list_free(result);
+			}
+			free(missing);
+		}
+		if (lo == 1)
+			break;
+		hi = lo - 1;
+		chunk = chunk * 4 > SYNC_MAX_CHUNK ? SYNC_MAX_CHUNK : chunk * 4;
+	}
+	return rc;
+}
+
+/* Step 4: flags of the messages the store already had. */
+static int sync_flags_known(struct sync_ctx *c, uint64_t since, char **cause)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *result = NULL;
+	clistiter *it;
+	int rc;
+
+	if (c->local.n == 0)
+		return 0;
+	set = sync_set(c->local.v[0].uid, c->local.v[c->local.n - 1].uid);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
+	if (since)
+		rc = mailimap_uid_fetch_changedsince(c->s->imap, set, ft, since, &result);
+	else
+		rc = mailimap_uid_fetch(c->s->imap, set, ft, &result);
+	c->s->round_trips++;
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(c->s, "cannot fetch flags", rc);
+		return -1;
+	}
+	rc = store_begin(c->st, cause);
+	for (it = clist_begin(result); rc == 0 && it; it = clist_next(it)) {
+		struct sync_msg m;
+		struct store_uid *u;
+
+		sync_parse(clist_content(it), &m);
+		u = m.uid ? store_uids_find(&c->local, m.uid) : NULL;
+		/* flags merge: the server's word for what it reports changed */
+		if (!u || strcmp(u->flags, m.flags) == 0)
+			continue;
+		if (store_set_flags(c->st, u->path, m.flags, cause) < 0)
+			rc = -1;
+		else
+			c->stats->flags_changed++;
+	}
+	if (rc == 0)
+		rc = store_commit(c->st, cause);
+	mailimap_fetch_list_free(result);
+	return rc;
+}
+
+int imap_fetch_body(struct imap_session *s, struct store *st, const struct imap_folder *f,
+		    const char *id, unsigned long uid, char **cause)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *result = NULL;
+	struct sync_msg m = { 0 };
+	int rc;
+
+	(void)f;
+	set = sync_set(uid, uid);
+	ft = sync_fetch_type(false, true);
+	rc = mailimap_uid_fetch(s->imap, set, ft, &result);
+	s->round_trips++;
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "cannot fetch the message", rc);
+		return -1;
+	}
+	if (clist_begin(result))
+		sync_parse(clist_content(clist_begin(result)), &m);
+	if (!m.body) {
+		*cause = xasprintf("the server no longer has message UID %lu", uid);
+		rc = -1;
+	} else if ((rc = store_begin(st, cause)) == 0) {
+		rc = store_replace_partial(st, id, m.body, m.body_len, cause);
+		char *why = NULL;
+		if (store_commit(st, &why) < 0 && rc == 0) {
+			*cause = why;
+			rc = -1;
+		} else {
+			free(why);
+		}
+	}
+	mailimap_fetch_list_free(result);
+	return rc;
+}
+
+/* Step 5: bodies of recent header-only messages, newest first. */
+static int sync_prefetch(struct sync_ctx *c, char **cause)
+{
+	const struct account *a = c->s->account;
+	unsigned long window = config_get_duration(a, OPTION_PREFETCH);
+	unsigned long long maxsize = 0;
+	struct store_uids now;
+	int rc = 0;
+
+	if (!window)
+		return 0;
+	option_parse_size(config_get(a, OPTION_PREFETCH_MAX_SIZE), &maxsize);
+	if (store_uids(c->st, c->account, c->f->local, &now, cause) < 0)
+		return -1;
+	/* newest first: highest UID first */
+	for (size_t i = now.n; i-- > 0 && rc == 0;) {
+		struct store_msg_info info;
+		if (store_message_info(c->st, now.v[i].path, &info) < 0 || !info.partial)
+			continue;
+		if (info.date && info.date < time(NULL) - (time_t)window)
+			continue;
+		if (info.size_hint > maxsize)
+			continue;
+		rc = imap_fetch_body(c->s, c->st, c->f, info.id, now.v[i].uid, cause);
+		if (rc == 0)
+			c->stats->bodies++;
+		free(info.id);
+	}
+	store_uids_free(&now);
+	return rc;
+}
+
+int imap_sync_folder(struct imap_session *s, struct store *st, const char *account,
+		     const struct imap_folder *f, bool headers_only, struct imap_sync_stats *stats,
+		     imap_progress_fn *progress, void *arg, char **cause)
+{
+	struct sync_ctx c = { s, st, account, f, { NULL, 0 }, stats, progress, arg };
+	struct store_state state, old;
+	struct mailimap_selection_info *sel;
+	bool condstore = mailimap_has_condstore(s->imap);
+	uint64_t modseq = 0;
+	unsigned exists;
+	int rc;
+
+	memset(stats, 0, sizeof(*stats));
+	if (store_folder_create(st, account, f->local, cause) < 0)
+		return -1;
+	if (store_state_load(st, account, f->local, &old, cause) < 0) {
+		log_debug("imap: %s", *cause);
+		FREE_NULL(*cause);
+		memset(&old, 0, sizeof(old));
+	}
+	rc = condstore ? mailimap_select_condstore(s->imap, f->name, &modseq)
+		       : mailimap_select(s->imap, f->name);
+	s->round_trips++;
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "cannot open the folder", rc);
+		return -1;
+	}
+	xstrset(&s->selected, f->name);
+	sel = s->imap->imap_selection_info;
+	exists = sel->sel_exists;
+	stats->exists = exists;
+	state.uidvalidity = sel->sel_uidvalidity;
+	state.uidnext = sel->sel_uidnext;
+	state.highestmodseq = modseq;
+
+	if (store_uids(st, account, f->local, &c.local, cause) < 0)
+		return -1;
+	if (old.uidvalidity && old.uidvalidity != state.uidvalidity) {
+		/* The server renumbered the folder: what we have under the old
+		 * numbers means nothing now.  Fetch it all again. */
+		stats->uidvalidity_changed = true;
+		log_debug("imap: %s: UIDVALIDITY changed %llu -> %llu", f->name,
+			  old.uidvalidity, state.uidvalidity);
+		rc = store_begin(st, cause);
+		for (size_t i = 0; rc == 0 && i < c.local.n; i++)
+			rc = store_remove_file(st, c.local.v[i].path, cause);
+		if (rc == 0)
+			rc = store_commit(st, cause);
+		store_uids_free(&c.local);
+		if (rc < 0)
+			return -1;
+		memset(&old, 0, sizeof(old));
+	}
+	if (old.uidvalidity == state.uidvalidity && old.uidnext == state.uidnext &&
+	    exists == c.local.n && condstore && modseq && old.highestmodseq == modseq) {
+		stats->unchanged = true;
+		goto bodies;
+	}
+	if (c.local.n && (exists < c.local.n || old.uidnext != state.uidnext ||
+			  old.uidvalidity != state.uidvalidity)) {
+		rc = sync_expunges(&c, cause);
+		if (rc < 0)
+			goto out;
+		store_uids_free(&c.local);
+		if (store_uids(st, account, f->local, &c.local, cause) < 0)
+			return -1;
+	}
+	rc = sync_new(&c, exists, cause);
+	if (rc < 0)
+		goto out;
+	rc = sync_flags_known(&c, condstore && old.uidvalidity == state.uidvalidity
+					  ? old.highestmodseq : 0, cause);
+	if (rc < 0)
+		goto out;
+	rc = store_state_save(st, account, f->local, &state, cause);
+	if (rc < 0)
+		goto out;
+bodies:
+	if (!headers_only)
+		rc = sync_prefetch(&c, cause);
+out:
+	store_uids_free(&c.local);
+	log_debug("imap: %s: %u on server, %u new, %u flag changes, %u expunged, %u bodies, "
+		  "%u round trips so far", f->name, exists, stats->new_headers, stats->flags_changed,
+		  stats->expunged, stats->bodies, s->round_trips);
+	return rc;
+}

@@ -1,0 +1,150 @@
+/*
+ * The server identity of stored messages (",U=N" in Maildir names), and the
+ * changes a sync makes to them: flags and expunges.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "store/private.h"
+
+static int uids_cmp(const void *a, const void *b)
+{
+	const struct store_uid *x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+int store_uids(struct store *s, const char *account, const char *folder,
+	       struct store_uids *out, char **cause)
+{
+	static const char *subs[] = { "cur", "new" };
+	char *dir = maildir_folder_path(s, account, folder);
+	size_t alloc = 0;
+
+	(void)cause;
+	out->v = NULL;
+	out->n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		char *sub = xasprintf("%s/%s", dir, subs[i]);
+		DIR *d = opendir(sub);
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			const char *u = strstr(e->d_name, ",U="), *fl;
+			char *end;
+			unsigned long uid;
+
+			if (!u || e->d_name[0] == '.')
+				continue;
+			uid = strtoul(u + 3, &end, 10);
+			if (end == u + 3 || uid == 0)
+				continue;
+			if (out->n == alloc) {
+				alloc = alloc ? alloc * 2 : 256;
+				out->v = xrealloc(out->v, alloc * sizeof(*out->v));
+			}
+			out->v[out->n].uid = uid;
+			out->v[out->n].path = xasprintf("%s/%s", sub, e->d_name);
+			fl = store_maildir_flags(e->d_name);
+			snprintf(out->v[out->n].flags, sizeof(out->v[out->n].flags), "%s", fl);
+			out->n++;
+		}
+		if (d)
+			closedir(d);
+		free(sub);
+	}
+	free(dir);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), uids_cmp);
+	return 0;
+}
+
+void store_uids_free(struct store_uids *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		free(u->v[i].path);
+	FREE_NULL(u->v);
+	u->n = 0;
+}
+
+struct store_uid *store_uids_find(const struct store_uids *u, unsigned long uid)
+{
+	struct store_uid key = { .uid = uid };
+
+	return u->n ? bsearch(&key, u->v, u->n, sizeof(*u->v), uids_cmp) : NULL;
+}
+
+int store_set_flags(struct store *s, const char *path, const char *flags, char **cause)
+{
+	static const struct { char flag; const char *tag; bool when_set; } map[] = {
+		{ 'S', "unread", false }, { 'F', "flagged", true }, { 'R', "replied", true },
+		{ 'D', "draft", true }, { 'P', "passed", true }, { 'T', "deleted", true },
+	};
+	notmuch_message_t *m = NULL;
+	notmuch_status_t st;
+
+	st = notmuch_database_find_message_by_filename(s->db, path, &m);
+	if (st != NOTMUCH_STATUS_SUCCESS || !m) {
+		*cause = xasprintf("%s is not in the index", path);
+		return -1;
+	}
+	notmuch_message_freeze(m);
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+		bool has = strchr(flags, map[i].flag) != NULL;
+		if (has == map[i].when_set)
+			notmuch_message_add_tag(m, map[i].tag);
+		else
+			notmuch_message_remove_tag(m, map[i].tag);
+	}
+	notmuch_message_thaw(m);
+	/* renames the file to match (notmuch knows D F P R S; T is ours, a tag) */
+	st = notmuch_message_tags_to_maildir_flags(m);
+	notmuch_message_destroy(m);
+	if (st != NOTMUCH_STATUS_SUCCESS) {
+		*cause = store_status_text(s, st);
+		return -1;
+	}
+	return 0;
+}
+
+int store_remove_file(struct store *s, const char *path, char **cause)
+{
+	notmuch_status_t st = notmuch_database_remove_message(s->db, path);
+
+	if (st != NOTMUCH_STATUS_SUCCESS && st != NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID) {
+		*cause = store_status_text(s, st);
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		*cause = xasprintf("cannot remove %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int store_message_info(struct store *s, const char *path, struct store_msg_info *info)
+{
+	notmuch_message_t *m = NULL;
+	const char *v = NULL, *sz = strstr(path, ",S=");
+	struct stat st;
+
+	memset(info, 0, sizeof(*info));
+	if (notmuch_database_find_message_by_filename(s->db, path, &m) != NOTMUCH_STATUS_SUCCESS || !m)
+		return -1;
+	info->id = xstrdup(notmuch_message_get_message_id(m));
+	info->partial = notmuch_message_get_property(m, "petrel.partial", &v) ==
+				NOTMUCH_STATUS_SUCCESS && v;
+	info->date = notmuch_message_get_date(m);
+	notmuch_message_destroy(m);
+	if (sz)
+		info->size_hint = strtoull(sz + 3, NULL, 10);
+	else if (stat(path, &st) == 0)
+		info->size_hint = (unsigned long long)st.st_size;
+	return 0;
+}

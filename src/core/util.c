@@ -75,11 +75,13 @@ char *xstrndup(const char *s, size_t n)
 char *xvasprintf(const char *fmt, va_list ap)
 {
 	va_list cp;
+	char probe[1];
 	int n;
 	char *p;
 
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	/* a real one-byte buffer: GCC's sanitizer build warns about NULL here */
+	n = vsnprintf(probe, sizeof(probe), fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		BUG("vsnprintf failed for format %s", fmt);

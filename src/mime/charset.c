@@ -195,6 +195,8 @@ static enum charset_kind charset_classify(const char *charset, char *buf, size_t
 		return CHARSET_ASCII;
 	if (strcmp(buf, "utf-8") == 0 || strcmp(buf, "utf8") == 0)
 		return CHARSET_UTF8;
+	if (strcmp(buf, "unicode-1-1-utf-7") == 0)
+		memcpy(buf, "utf-7", 6);  /* RFC 1642's name, which iconv lacks */
 	for (size_t i = 0; i < ARRAY_SIZE(ascii); i++)
 		if (strcmp(buf, ascii[i]) == 0)
 			return CHARSET_ASCII;

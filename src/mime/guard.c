@@ -32,8 +32,8 @@ enum {
 #define GUARD_BUDGET_FACTOR 8
 
 /* Does the header at data[pos..) (a "Content-Type" line and its
- * continuation lines) name a container type? */
-static bool guard_is_container(const char *data, size_t pos, size_t len)
+ * continuation lines) name a container type?  Its end goes to *endp. */
+static bool guard_is_container(const char *data, size_t pos, size_t len, size_t *endp)
 {
 	size_t end = pos;
 
@@ -48,6 +48,7 @@ static bool guard_is_container(const char *data, size_t pos, size_t len)
 		if (end >= len || (data[end] != ' ' && data[end] != '\t'))
 			break;
 	}
+	*endp = end;
 	for (size_t i = pos; i + 7 <= end; i++) {
 		if ((data[i] | 0x20) == 'm' &&
 		    ((i + 9 <= end && strncasecmp(data + i, "multipart", 9) == 0) ||
@@ -57,34 +58,33 @@ static bool guard_is_container(const char *data, size_t pos, size_t len)
 	return false;
 }
 
-void mime_guard_scan(const char *data, size_t len, struct mime_guard *g)
+/* Remembers the boundary a container header data[pos..end) declares. */
+static void guard_boundary(struct mime_guard *g, const char *data, size_t pos, size_t end)
 {
-	size_t budget = len > GUARD_MIN_BUDGET / GUARD_BUDGET_FACTOR ?
-		len * GUARD_BUDGET_FACTOR : GUARD_MIN_BUDGET;
-	size_t cost = 0, depth = 0;
+	struct strbuf v = STRBUF_INIT;
+	char *b;
 
-	memset(g, 0, sizeof(*g));
-	g->len = len;
-	for (size_t i = 0; i < g->len; i++) {
-		char c = data[i];
+	if (g->nboundaries == MIME_GUARD_MAX_BOUNDARIES || end - pos > 4096)
+		return;
+	for (size_t i = pos + 12; i < end; i++)  /* past "content-type" */
+		if (data[i] != '\r' && data[i] != '\n' && data[i] != '\0')
+			strbuf_addch(&v, data[i]);
+	b = mime_header_param(strbuf_str(&v), "boundary");
+	strbuf_release(&v);
+	if (b && *b && strlen(b) <= 200)
+		g->boundaries[g->nboundaries++] = b;
+	else
+		free(b);
+}
 
-		if (i == 0 || data[i - 1] == '\n') {
-			if (c != ' ' && c != '\t')
-				depth = 0;  /* a new logical line: comments cannot span it */
-			if ((c | 0x20) == 'c' && g->len - i >= 12 &&
-			    strncasecmp(data + i, "content-type", 12) == 0 &&
-			    guard_is_container(data, i, g->len)) {
-				if (g->containers == GUARD_MAX_CONTAINERS || len - i > budget - cost) {
-					g->len = i;
-					g->cut = true;
-					break;
-				}
-				g->containers++;
-				cost += len - i;
-			}
-		}
-		if (c == '(') {
-			if (++depth > GUARD_MAX_COMMENT_DEPTH) {
+/* Defuses parentheses nested deeper than libetpan may recurse in the line
+ * data[from..to), carrying the nesting depth across continuation lines. */
+static void guard_parens(const char *data, size_t len, size_t from, size_t to, size_t *depth,
+			 struct mime_guard *g)
+{
+	for (size_t i = from; i < to; i++) {
+		if (data[i] == '(') {
+			if (++*depth > GUARD_MAX_COMMENT_DEPTH) {
 				if (!g->defused) {
 					g->defused = xmalloc(len + 1);
 					memcpy(g->defused, data, len);
@@ -92,15 +92,50 @@ void mime_guard_scan(const char *data, size_t len, struct mime_guard *g)
 				}
 				g->defused[i] = '[';
 			}
-		} else if (c == ')' && depth > 0) {
-			if (depth-- > GUARD_MAX_COMMENT_DEPTH && g->defused)
+		} else if (data[i] == ')' && *depth > 0) {
+			if ((*depth)-- > GUARD_MAX_COMMENT_DEPTH && g->defused)
 				g->defused[i] = ']';
 		}
 	}
 }
 
+void mime_guard_scan(const char *data, size_t len, struct mime_guard *g)
+{
+	size_t budget = len > GUARD_MIN_BUDGET / GUARD_BUDGET_FACTOR ?
+		len * GUARD_BUDGET_FACTOR : GUARD_MIN_BUDGET;
+	size_t cost = 0, depth = 0, i = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->len = len;
+	while (i < g->len) {
+		const char *nl = memchr(data + i, '\n', g->len - i);
+		size_t eol = nl ? (size_t)(nl - data) + 1 : g->len, end;
+		char c = data[i];
+
+		if (c != ' ' && c != '\t')
+			depth = 0;  /* a new logical line: comments cannot span it */
+		if ((c | 0x20) == 'c' && g->len - i >= 12 &&
+		    strncasecmp(data + i, "content-type", 12) == 0 &&
+		    guard_is_container(data, i, g->len, &end)) {
+			if (g->containers == GUARD_MAX_CONTAINERS || len - i > budget - cost) {
+				g->len = i;
+				g->cut = true;
+				break;
+			}
+			g->containers++;
+			cost += len - i;
+			guard_boundary(g, data, i, end);
+		}
+		if (depth > 0 || memchr(data + i, '(', eol - i))
+			guard_parens(data, len, i, eol, &depth, g);
+		i = eol;
+	}
+}
+
 void mime_guard_release(struct mime_guard *g)
 {
+	for (size_t i = 0; i < g->nboundaries; i++)
+		free(g->boundaries[i]);
 	free(g->defused);
 	memset(g, 0, sizeof(*g));
 }

@@ -20,6 +20,7 @@ enum {
 	HTML_MAX_LINKS = 500,
 	HTML_MAX_URL = 2048,
 	HTML_MAX_NAME = 32,
+	HTML_LINK_SLOTS = 1024,   /* a power of two, over twice HTML_MAX_LINKS */
 };
 
 struct html {
@@ -40,6 +41,7 @@ struct html {
 	size_t a_start;
 	char **links;
 	size_t nlinks;
+	int link_slots[HTML_LINK_SLOTS];  /* hash of links: index + 1, 0 = free */
 	bool row_cell;         /* a cell was seen in this table row */
 };
 
@@ -261,14 +263,27 @@ static void html_link_end(struct html *h)
 	    (strncasecmp(h->href, "mailto:", 7) == 0 && tlen == strlen(h->href + 7) &&
 	     memcmp(text, h->href + 7, tlen) == 0))
 		goto out;
-	for (size_t i = 0; i < h->nlinks; i++)
-		if (strcmp(h->links[i], h->href) == 0)
-			num = i + 1;
-	if (!num && h->nlinks < HTML_MAX_LINKS) {
-		h->links = xrealloc(h->links, (h->nlinks + 1) * sizeof(*h->links));
-		h->links[h->nlinks++] = h->href;
-		h->href = NULL;
-		num = h->nlinks;
+	/* the same URL keeps its number (mail repeats links a lot) */
+	{
+		uint32_t hash = 2166136261u;
+		size_t slot;
+
+		for (const char *p = h->href; *p; p++)
+			hash = (hash ^ (unsigned char)*p) * 16777619u;
+		for (slot = hash & (HTML_LINK_SLOTS - 1); h->link_slots[slot];
+		     slot = (slot + 1) & (HTML_LINK_SLOTS - 1)) {
+			if (strcmp(h->links[h->link_slots[slot] - 1], h->href) == 0) {
+				num = (size_t)h->link_slots[slot];
+				break;
+			}
+		}
+		if (!num && h->nlinks < HTML_MAX_LINKS) {
+			h->links = xrealloc(h->links, (h->nlinks + 1) * sizeof(*h->links));
+			h->links[h->nlinks++] = h->href;
+			h->href = NULL;
+			num = h->nlinks;
+			h->link_slots[slot] = (int)num;
+		}
 	}
 	if (num) {
 		char b[24];

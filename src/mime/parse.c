@@ -19,11 +19,11 @@ struct parse_ctx {
 	struct mime_message *m;
 	const char *pbase;  /* what libetpan parsed (perhaps the defused copy) */
 	const char *rbase;  /* the bytes the nodes point into (same offsets) */
-	size_t len;
+	size_t len;         /* bytes parsed */
+	size_t orig_len;    /* of which the message's own (the rest: closers) */
 };
 
-static struct mime_node *parse_buffer(struct mime_message *m, const char *buf, size_t len,
-				      int depth);
+static struct mime_node *parse_buffer(struct mime_message *m, char *buf, size_t len, int depth);
 
 void mime_message_note(struct mime_message *m, const char *fmt, ...)
 {
@@ -162,8 +162,31 @@ static void parse_add_kid(struct mime_node *n, struct mime_node *kid)
 	n->kids[n->nkids++] = kid;
 }
 
-/* hstart, if not NULL, is where the part's header block starts: libetpan
- * starts the body of a message/rfc822 part at the enclosing part's headers. */
+/* Does a multipart's body hold a line starting with "--boundary", for the
+ * boundary libetpan split it by? */
+static bool parse_has_delimiter(const struct mime_node *n, struct mailmime *mm)
+{
+	char *b = mm->mm_content_type ? mailmime_extract_boundary(mm->mm_content_type) : NULL;
+	bool found = false;
+
+	if (b && *b) {
+		char *delim = xasprintf("--%s", b);
+		size_t dl = strlen(delim);
+		const char *p = n->body, *end = n->body + n->body_len;
+
+		while (!found && (p = memmem(p, (size_t)(end - p), delim, dl))) {
+			found = p == n->body || p[-1] == '\n';
+			p++;
+		}
+		free(delim);
+	}
+	free(b);
+	return found;
+}
+
+/* Turns libetpan's part mm (and what it holds) into a node.  hstart, if not
+ * NULL, is where the part's header block starts: libetpan starts the body of
+ * a message/rfc822 part at the enclosing part's headers. */
 static struct mime_node *parse_convert(struct parse_ctx *c, struct mailmime *mm, int depth,
 				       const char *hstart)
 {
@@ -182,6 +205,10 @@ static struct mime_node *parse_convert(struct parse_ctx *c, struct mailmime *mm,
 		body_len = mm->mm_body->dt_data.dt_text.dt_length;
 		if (body && (size_t)(body - c->rbase) + body_len > c->len)
 			body = NULL;
+		/* what petrel appended to close multiparts is not content */
+		if (body && (size_t)(body - c->rbase) + body_len > c->orig_len)
+			body_len = (size_t)(body - c->rbase) < c->orig_len ?
+				c->orig_len - (size_t)(body - c->rbase) : 0;
 		if (body && mm->mm_body->dt_encoding == MAILMIME_MECHANISM_BASE64)
 			n->encoding = MIME_ENC_BASE64;
 		else if (body && mm->mm_body->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)
@@ -193,7 +220,12 @@ static struct mime_node *parse_convert(struct parse_ctx *c, struct mailmime *mm,
 	n->body = body ? body : "";
 	n->body_len = body ? body_len : 0;
 
-	if (mm->mm_type == MAILMIME_MULTIPLE) {
+	if (n->kind == MIME_NODE_MULTI && !parse_has_delimiter(n, mm)) {
+		/* libetpan invents parts when the boundary never shows up (or is
+		 * not declared): the raw text is a truer picture */
+		n->kind = MIME_NODE_LEAF;
+		n->is_attachment = n->filename && !n->disposition_inline;
+	} else if (mm->mm_type == MAILMIME_MULTIPLE) {
 		for (clistiter *it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list); it;
 		     it = clist_next(it)) {
 			if (!parse_room(c->m, n, depth + 1))
@@ -214,7 +246,7 @@ static struct mime_node *parse_convert(struct parse_ctx *c, struct mailmime *mm,
 
 		mime_node_decode(n, &dec);
 		dlen = dec.len;
-		buf = parse_own_buffer(c->m, strbuf_detach(&dec));
+		buf = strbuf_detach(&dec);
 		sub = parse_buffer(c->m, buf, dlen, depth);
 		n->kind = MIME_NODE_MESSAGE;
 		n->kids = sub->kids;
@@ -254,26 +286,61 @@ static struct mime_node *parse_fallback(struct mime_message *m, const char *buf,
 	return root;
 }
 
-/* Parses buf[0..len) (which m owns) into a MESSAGE node. */
-static struct mime_node *parse_buffer(struct mime_message *m, const char *buf, size_t len,
-				      int depth)
+/* Appends "--b--" for every declared boundary b that is never closed, so
+ * that libetpan does not drop the last parts of a cut-off message. */
+static void parse_closers(const struct mime_guard *g, const char *buf, size_t len,
+			  struct strbuf *out)
 {
+	for (size_t i = g->nboundaries; i-- > 0;) {
+		char *close = xasprintf("--%s--", g->boundaries[i]);
+
+		if (!memmem(buf, len, close, strlen(close)))
+			strbuf_addf(out, "\n%s", close);
+		free(close);
+	}
+	if (out->len)
+		strbuf_addch(out, '\n');
+}
+
+/* Parses buf[0..len) into a MESSAGE node; m takes buf over. */
+static struct mime_node *parse_buffer(struct mime_message *m, char *buf, size_t len, int depth)
+{
+	struct strbuf closers = STRBUF_INIT;
 	struct mime_guard g;
 	struct mailmime *mm = NULL;
 	struct mime_node *n;
-	size_t idx = 0;
+	size_t idx = 0, plen;
 	int r;
 
 	mime_guard_scan(buf, len, &g);
 	if (g.cut)
 		mime_message_note(m, "the message is too complex to read whole (%zu nested sections); "
 				  "only its first %zu KB are shown", g.containers, (g.len + 1023) / 1024);
-	r = mailmime_parse(g.defused ? g.defused : buf, g.len, &idx, &mm);
+	parse_closers(&g, buf, g.len, &closers);
+	plen = g.len + closers.len;
+	if (closers.len) {
+		char *nb = xmalloc(plen + 1);
+
+		memcpy(nb, buf, g.len);
+		memcpy(nb + g.len, closers.buf, closers.len + 1);
+		free(buf);
+		buf = nb;
+		if (g.defused) {
+			nb = xmalloc(plen + 1);
+			memcpy(nb, g.defused, g.len);
+			memcpy(nb + g.len, closers.buf, closers.len + 1);
+			free(g.defused);
+			g.defused = nb;
+		}
+	}
+	parse_own_buffer(m, buf);
+	r = mailmime_parse(g.defused ? g.defused : buf, plen, &idx, &mm);
 	if (r != MAILIMF_NO_ERROR || !mm) {
 		n = parse_fallback(m, buf, g.len);
 	} else {
 		struct parse_ctx c = {
-			.m = m, .pbase = g.defused ? g.defused : buf, .rbase = buf, .len = g.len,
+			.m = m, .pbase = g.defused ? g.defused : buf, .rbase = buf,
+			.len = plen, .orig_len = g.len,
 		};
 
 		n = parse_convert(&c, mm, depth, NULL);
@@ -281,6 +348,7 @@ static struct mime_node *parse_buffer(struct mime_message *m, const char *buf, s
 	if (mm)
 		mailmime_free(mm);
 	mime_guard_release(&g);
+	strbuf_release(&closers);
 	return n;
 }
 
@@ -299,6 +367,15 @@ static void parse_number(struct mime_message *m, struct mime_node *n, struct str
 		parse_number(m, n->kids[i], scratch);
 }
 
+static bool parse_has_blank_line(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if (s[i] == '\n' && (s[i + 1] == '\n' ||
+				     (s[i + 1] == '\r' && i + 2 < len && s[i + 2] == '\n')))
+			return true;
+	return false;
+}
+
 struct mime_message *mime_parse(const char *data, size_t len)
 {
 	struct mime_message *m = xcalloc(1, sizeof(*m));
@@ -310,15 +387,14 @@ struct mime_message *mime_parse(const char *data, size_t len)
 	data += skip;
 	len -= skip;
 	buf = xmalloc(len + 2);
-	if (len)
+	if (len > 0) {
 		memcpy(buf, data, len);
-	/* a header block cut right after its last field (no newline, no body)
-	 * would read as a body to libetpan: end that line */
-	if (len && data[len - 1] != '\n' && !memmem(data, len, "\n\n", 2) &&
-	    !memmem(data, len, "\n\r\n", 3))
-		buf[len++] = '\n';
+		/* a header block cut right after its last field (no newline, no
+		 * body) would read as a body to libetpan: end that line */
+		if (buf[len - 1] != '\n' && !parse_has_blank_line(buf, len))
+			buf[len++] = '\n';
+	}
 	buf[len] = '\0';
-	parse_own_buffer(m, buf);
 	m->root = parse_buffer(m, buf, len, 0);
 	parse_number(m, m->root, &scratch);
 	strbuf_release(&scratch);

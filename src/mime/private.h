@@ -160,18 +160,23 @@ void mime_format_size(char *buf, size_t bufsz, size_t size);
 
 /* ---- the input guard (guard.c) ---- */
 
+enum { MIME_GUARD_MAX_BOUNDARIES = 32 };
+
 struct mime_guard {
 	size_t len;         /* bytes libetpan may parse (the input may be cut) */
 	char *defused;      /* a copy with deep comment nesting defused, or NULL */
 	size_t containers;  /* multipart/message headers seen before the cut */
 	bool cut;           /* the input was cut to bound libetpan's work */
+	/* the first multipart boundaries declared, in order */
+	char *boundaries[MIME_GUARD_MAX_BOUNDARIES];
+	size_t nboundaries;
 };
 
 /* Looks at data[0..len) before libetpan's recursive parser does: counts the
  * headers that can open a nested container and the work they can cost, and
  * sets g->len to where parsing must stop; copies the data with too deeply
- * nested comments defused when there are any.  Release with
- * mime_guard_release. */
+ * nested comments defused when there are any; notes the boundaries declared.
+ * Release with mime_guard_release. */
 void mime_guard_scan(const char *data, size_t len, struct mime_guard *g);
 void mime_guard_release(struct mime_guard *g);
 

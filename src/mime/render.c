@@ -132,9 +132,16 @@ static void render_decode_text(struct render *r, const struct mime_node *n, stru
 	enum mime_charset_status st;
 	size_t j = 0;
 
-	mime_node_decode(n, &raw);
+	/* the output is capped: decoding more than twice the cap is wasted */
+	{
+		struct mime_node head = *n;
+
+		if (head.body_len > 2 * (size_t)MIME_MAX_RENDER)
+			head.body_len = 2 * (size_t)MIME_MAX_RENDER;
+		mime_node_decode(&head, &raw);
+	}
 	if (raw.len > MIME_MAX_RENDER)
-		raw.len = MIME_MAX_RENDER;  /* the output cap would cut it anyway */
+		raw.len = MIME_MAX_RENDER;
 	if (!cs && html)
 		cs = sniffed = mime_html_meta_charset(strbuf_str(&raw), raw.len);
 	st = mime_charset_append(&utf8, strbuf_str(&raw), raw.len, cs);

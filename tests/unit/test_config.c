@@ -27,7 +27,9 @@ static char *parse_fail(const char *text, unsigned mode)
 
 static void assert_has(const char *haystack, const char *needle)
 {
-	if (!strstr(haystack, needle))
+	if (!haystack)
+		fail_msg("expected \"%s\", got nothing", needle);
+	else if (!strstr(haystack, needle))
 		fail_msg("expected \"%s\" in \"%s\"", needle, haystack);
 }
 

@@ -408,8 +408,8 @@ class Proxy:
 
 
 def parse(argv):
-    p = argparse.ArgumentParser(
-        description="TCP fault-injection proxy for petrel's tests (see the module docstring).")
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--listen-port", type=int)
     p.add_argument("--target-port", type=int)
     p.add_argument("--target-host", default="127.0.0.1")

@@ -288,7 +288,9 @@ if E.get("PETREL_TEST_COURIER_IMAP_PORT"):
         outbox = E["PETREL_TEST_COURIER_OUTBOX"]
         expect(f"XCOURIEROUTBOX={outbox}" in caps, caps)
         sent = E["PETREL_TEST_COURIER_SENT_DIR"]
-        before = set(os.listdir(sent))
+        def eml():
+            return {f for f in os.listdir(sent) if f.endswith(".eml")}
+        before = eml()
         marker = uuid.uuid4().hex
         body = msg("bob@example.org", marker).as_bytes().replace(b"\n", b"\r\n")
         typ, data = m.append("INBOX", None, None, body)
@@ -298,7 +300,8 @@ if E.get("PETREL_TEST_COURIER_IMAP_PORT"):
         num = data[0].split()[-1]
         typ, data = m.copy(num, outbox)
         expect(typ == "OK", data)
-        new = set(os.listdir(sent)) - before
+        new = eml() - before
+        expect(set(os.listdir(sent)) == eml(), os.listdir(sent))
         expect(len(new) == 1, new)
         text = open(os.path.join(sent, new.pop()), errors="replace").read()
         expect(marker in text, text[:300])

@@ -7,6 +7,7 @@ sockets or hashing of its own.
   helper.py fingerprint CERT.pem  SHA-256 of the certificate's DER, aa:bb:..
   helper.py procs DIR [NAME]      pids of the processes start.sh started for
                                   DIR (only those of server NAME if given)
+  helper.py leaders DIR [NAME]    the session leaders (daemon masters) among them
 """
 import os
 import base64
@@ -80,6 +81,18 @@ def _stat(pid):
     return int(rest[3]), rest[19].decode()
 
 
+def _is_dovecot_master(pid, confdir):
+    """A Dovecot master started with a config under confdir (the master
+    drops its environment, so it carries no marker)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    return (len(argv) >= 3 and os.path.basename(argv[0]) == b"dovecot"
+            and argv[1] == b"-c" and argv[2].startswith(confdir))
+
+
 def _has(pid, markers):
     for name in ("cmdline", "environ"):
         try:
@@ -92,11 +105,26 @@ def _has(pid, markers):
     return False
 
 
-def procs(d, only=None):
-    """Every process of this instance: members of the sessions whose leaders
-    start.sh recorded in DIR/run/NAME.pid, plus any process that carries the
-    instance's marker (Dovecot's process titles, PETREL_TEST_INSTANCE in the
-    environment of Postfix and Courier)."""
+def _environ(pid):
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return set(f.read().split(b"\0"))
+    except OSError:
+        return set()
+
+
+def procs(d, only=None, leaders_only=False):
+    """Every process of this instance (or of its server ONLY):
+    - members of the sessions whose leaders start.sh recorded in
+      DIR/run/NAME.pid (if still the same processes);
+    - processes carrying the instance's marker from DIR/instance (Dovecot's
+      process titles; PETREL_TEST_INSTANCE in the environment of Postfix,
+      Courier and gamin's gam_server);
+    - found even if DIR's files are gone: Dovecot masters run with a config
+      under DIR/dovecot/, processes whose environment has
+      MAIL_CONFIG=DIR/postfix (Postfix) or SENDMAIL=DIR/courier/sendmail.sh
+      (Courier), and the members of sessions led by any of these."""
+    d = os.path.realpath(d)
     run = os.path.join(d, "run")
     try:
         inst = open(os.path.join(d, "instance")).read().strip()
@@ -105,6 +133,12 @@ def procs(d, only=None):
     markers = []
     if inst:
         markers.append((inst + "-" + only if only else inst).encode())
+    confdir = os.path.join(d, "dovecot", "").encode()
+    env_marks = set()
+    if only in (None, "postfix"):
+        env_marks.add(b"MAIL_CONFIG=" + os.path.join(d, "postfix").encode())
+    if only in (None, "courier"):
+        env_marks.add(b"SENDMAIL=" + os.path.join(d, "courier", "sendmail.sh").encode())
     leaders = {}  # sid -> leader still alive with the recorded start time?
     try:
         names = sorted(os.listdir(run))
@@ -130,7 +164,8 @@ def procs(d, only=None):
             p = int(stat[stat.rindex(b")") + 2:].split()[1])
         except (OSError, ValueError):
             break
-    found = []
+    found = set()
+    sids = {}  # pid -> session id, of every live process
     for e in os.listdir("/proc"):
         if not e.isdigit() or int(e) in skip:
             continue
@@ -138,24 +173,34 @@ def procs(d, only=None):
         st = _stat(pid)
         if st is None:
             continue
-        sid = st[0]
+        sid = sids[pid] = st[0]
         if sid in leaders:
             if pid == sid and not leaders[sid]:
                 continue  # the leader's pid was reused: not ours
             # A dead leader's session id cannot be reused while members
             # live, but double-check with the markers then.
             if leaders[sid] or (markers and _has(pid, markers)):
-                found.append(pid)
+                found.add(pid)
                 continue
         if markers and _has(pid, markers):
-            found.append(pid)
+            found.add(pid)
+        elif not only and _is_dovecot_master(pid, confdir):
+            found.add(pid)
+        elif env_marks & _environ(pid):
+            found.add(pid)
+    # Whole sessions of the session leaders found.
+    led = {p for p in found if sids.get(p) == p}
+    found |= {p for p, sid in sids.items() if sid in led}
+    if leaders_only:
+        found = {p for p in found if sids.get(p) == p}
     print(" ".join(map(str, sorted(found))))
     return 0
 
 
 def main(argv):
-    if len(argv) in (3, 4) and argv[1] == "procs":
-        return procs(argv[2], argv[3] if len(argv) == 4 else None)
+    if len(argv) in (3, 4) and argv[1] in ("procs", "leaders"):
+        return procs(argv[2], argv[3] if len(argv) == 4 else None,
+                     leaders_only=argv[1] == "leaders")
     if len(argv) >= 2 and argv[1] == "freeports":
         return freeports(int(argv[2]))
     if len(argv) >= 3 and argv[1] == "waitports":

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by start.sh and stop.sh (sourced, not run).
 # Every daemon we start is the leader of its own session: we record its pid
 # and start time, and stop.sh later kills exactly that session.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154,SC2034  # variables shared with start.sh
 # Sourced by start.sh: Courier-IMAP with its outbox, on $p_courier.
 # Needs from start.sh: D C M inst repo here log record_pid p_courier users
 # alice_pass bob_pass mail_uid mail_gid. Sets courier_port, courier_tls.
@@ -51,19 +52,28 @@ courier_unpack() {
 
 start_courier() {
 	local root CD=$D/courier CM=$D/courier-mail sent=$D/courier-sent u pw hash
-	for u in couriertcpd; do
-		command -v "$u" >/dev/null || { courier_warn "$u missing (courier-base)"; return 1; }
-	done
-	[ -x /usr/lib/courier/courier-authlib/authdaemond ] &&
-		[ -e /usr/lib/courier-authlib/libauthuserdb.so ] || {
+	command -v couriertcpd >/dev/null || { courier_warn "couriertcpd missing (courier-base)"; return 1; }
+	if [ ! -x /usr/lib/courier/courier-authlib/authdaemond ] ||
+		[ ! -e /usr/lib/courier-authlib/libauthuserdb.so ]; then
 		courier_warn "courier-authdaemon / courier-authlib-userdb missing"
 		return 1
-	}
+	fi
 	[ -d /etc/courier ] || { courier_warn "/etc/courier missing (courier-base)"; return 1; }
 	root=$(courier_unpack) || return 1
+	if ldd "$root/usr/bin/imapd" "$root/usr/lib/courier/courier/imaplogin" | grep -q 'not found'; then
+		courier_warn "libraries missing for imapd: $(ldd "$root/usr/bin/imapd" | grep 'not found' | tr -s ' \t\n' ' ')"
+		return 1
+	fi
+	# IDLE: with gamin's gam_server, imapd sees new mail at once; without,
+	# it polls every IMAP_IDLE_TIMEOUT seconds. GAM_CLIENT_ID gives this
+	# instance its own gam_server (it is per user otherwise, and all
+	# instances use the mail user).
+	local idle=0
+	[ -x /usr/libexec/gam_server ] && idle=1
 
-	mkdir -p "$CD/etc" "$CD/run/authdaemon" "$sent" || return 1
-	chown "$mail_uid:$mail_gid" "$sent" || return 1
+	mkdir -p "$CD/etc" "$CD/run/authdaemon" "$CD/sendmail-tmp" "$sent" || return 1
+	# The sendmail script runs as the mail user.
+	chown "$mail_uid:$mail_gid" "$sent" "$CD/sendmail-tmp" || return 1
 	chmod 755 "$sent"
 
 	# Users: Maildir with the .Outbox folder, in the userdb of authlib.
@@ -106,9 +116,9 @@ start_courier() {
 		  cat >/dev/null
 		  exit 1
 		fi
-		tmp="$sent/.tmp.\$\$"
+		tmp="$CD/sendmail-tmp/\$\$"
 		{ printf 'X-Sendmail-Argv:'; printf ' %s' "\$@"; printf '\n'; cat; } >"\$tmp" || exit 1
-		exec 8>"$sent/.lock"
+		exec 8>"$CD/sendmail-tmp/.lock"
 		flock 8
 		n=1
 		while [ -e "$sent/\$n.eml" ]; do n=\$((n + 1)); done
@@ -146,7 +156,7 @@ start_courier() {
 		  IMAP_CAPABILITY="IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE" \\
 		  IMAP_CAPABILITY_TLS="IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE AUTH=PLAIN" \\
 		  IMAP_KEYWORDS=1 IMAP_ACL=1 IMAP_PROXY=0 IMAP_IDLE_TIMEOUT=10 \\
-		  IMAP_MAILBOX_SANITY_CHECK=1 IMAP_USELOCKS=1 IMAP_ENHANCEDIDLE=0 \\
+		  IMAP_MAILBOX_SANITY_CHECK=1 IMAP_USELOCKS=1 IMAP_ENHANCEDIDLE=$idle GAM_CLIENT_ID=$inst \\
 		  IMAP_TRASHFOLDERNAME=Trash IMAP_EMPTYTRASH=Trash:7 IMAP_MOVE_EXPUNGE_TO_TRASH=0 \\
 		  IMAP_DISABLETHREADSORT=0 IMAP_CHECK_ALL_FOLDERS=0 IMAP_OBSOLETE_CLIENT=0 \\
 		  IMAP_UMASK=022 IMAP_ULIMITD=131072 \\

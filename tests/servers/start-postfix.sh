@@ -1,6 +1,8 @@
+# shellcheck shell=bash disable=SC2154,SC2034  # variables shared with start.sh
 # Sourced by start.sh: a private Postfix instance under $D/postfix.
 # Needs from start.sh: D C inst here die log record_pid p_lmtp p_auth
-# p_submission p_smtps p_smtp_notls. Sets smtp_size_limit, postfix_log.
+# p_submission p_smtps p_smtp_notls. Sets smtp_size_limit, postfix_log,
+# postfix_job; start.sh calls postfix_started later.
 #
 # `postfix -c DIR` needs alternate_config_directories in the system's
 # main.cf only for non-root users (set-gid postdrop/sendmail); start.sh runs
@@ -106,8 +108,15 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 
 log "starting postfix"
-# Output to a file: the daemon keeps its stdout open, a pipe would hang.
-PETREL_TEST_INSTANCE=$inst-postfix postfix -c "$P" start >"$P/start.out" 2>&1 9>&- ||
-	die "postfix failed to start: $(cat "$P/start.out")"
-pid=$(tr -d ' ' <"$Q/pid/master.pid" 2>/dev/null) || die "postfix wrote no master.pid"
-record_pid "$D" postfix "$pid" || die "postfix master exited at once (see $postfix_log)"
+# `postfix start` takes a second or two (its checks): run it in the
+# background while the other servers start; postfix_started waits for it.
+PETREL_TEST_INSTANCE=$inst-postfix postfix -c "$P" start >"$P/start.out" 2>&1 9>&- &
+postfix_job=$!
+
+postfix_started() {
+	local job=$postfix_job pid
+	postfix_job=
+	wait "$job" || die "postfix failed to start: $(cat "$P/start.out")"
+	pid=$(tr -d ' ' <"$Q/pid/master.pid" 2>/dev/null) || die "postfix wrote no master.pid"
+	record_pid "$D" postfix "$pid" || die "postfix master exited at once (see $postfix_log)"
+}

@@ -20,9 +20,14 @@ D=$(cd "$1" && pwd -P)
 [ ${#D} -le 60 ] || die "$D is too long a path (max 60 characters)"
 
 ok=0
+postfix_job=
 on_exit() {
 	local rc=$?
+	# A second INT/TERM must not cut the cleanup short.
+	trap '' INT TERM
 	if [ "$ok" != 1 ]; then
+		# Let a background `postfix start` finish so stop.sh sees its master.
+		[ -z "$postfix_job" ] || wait "$postfix_job" 2>/dev/null || true
 		echo "start.sh: failed, stopping what was started in $D" >&2
 		"$here/stop.sh" "$D" >&2 || true
 		[ "$rc" != 0 ] || rc=1
@@ -123,6 +128,10 @@ read -r p_imap p_imaps p_pop3 p_pop3s p_lmtp p_auth \
 	p_submission p_smtps p_smtp_notls p_courier \
 	< <(python3 "$here/helper.py" freeports 14)
 [ -n "$p_courier" ] || die "could not pick free ports"
+
+# ---------------------------------------------------------------- Postfix
+# First, as it is the slowest to start (in the background).
+. "$here/start-postfix.sh"
 
 # ---------------------------------------------------------------- Dovecot
 V=$D/dovecot
@@ -334,10 +343,16 @@ start_dovecot() { # NAME CONF
 	local pid
 	log "starting dovecot $1"
 	# Output to a file: the daemon keeps its stdout open, a pipe would hang.
-	# The marker in its environment lets stop.sh find the master even if
-	# we fail before recording its pid.
-	PETREL_TEST_INSTANCE=$inst-dovecot-$1 dovecot -c "$2" >"$V/$1/start.out" 2>&1 9>&- ||
+	# (If we fail before recording its pid, stop.sh still finds the master
+	# by its command line, "dovecot -c $V/...".)
+	dovecot -c "$2" >"$V/$1/start.out" 2>&1 9>&- ||
 		die "dovecot $1 failed to start: $(cat "$V/$1/start.out")"
+	# The master writes its pid file after `dovecot` has returned.
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$V/$1/run/master.pid" ] && break
+		sleep 0.05
+	done
 	pid=$(cat "$V/$1/run/master.pid" 2>/dev/null) || die "dovecot $1 wrote no master.pid"
 	record_pid "$D" "dovecot-$1" "$pid" || die "dovecot $1 exited at once (see its log)"
 }
@@ -347,15 +362,13 @@ for b in expired wronghost selfsigned; do
 done
 start_dovecot notls "$V/notls.conf"
 
-# ---------------------------------------------------------------- Postfix
-. "$here/start-postfix.sh"
-
 # ---------------------------------------------------------------- Courier
 courier_port=
 courier_tls=none
 . "$here/start-courier.sh"
 
 # ---------------------------------------------------------------- ready?
+postfix_started
 ports=("$p_imap" "$p_imaps" "$p_pop3" "$p_pop3s" "$p_lmtp" "$p_auth"
 	"$p_bad_expired" "$p_bad_wronghost" "$p_bad_selfsigned" "$p_imap_notls"
 	"$p_submission" "$p_smtps" "$p_smtp_notls")

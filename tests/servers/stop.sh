@@ -2,8 +2,9 @@
 # Stop every process start.sh started for DIR, and nothing else.
 # Usage: stop.sh [--only NAME] DIR     (safe to run any number of times)
 # Servers get SIGTERM first; whatever is left after a few seconds gets
-# SIGKILL. Processes are found by the session ids recorded in DIR/run and by
-# the instance marker (see helper.py procs).
+# SIGKILL. Processes are found by the sessions recorded in DIR/run, by the
+# instance marker, and by what they carry even if DIR is gone (see
+# helper.py procs).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -14,9 +15,9 @@ if [ "${1:-}" = --only ]; then
 	shift 2
 fi
 [ $# -eq 1 ] || { echo "usage: stop.sh [--only NAME] DIR" >&2; exit 2; }
-# Nothing was ever started there: nothing to do.
-D=$(cd "$1" 2>/dev/null && pwd -P) || exit 0
-[ -d "$D/run" ] || [ -e "$D/instance" ] || exit 0
+# Absolute path even if DIR (or part of it) is gone: its processes are
+# still found by what they carry (see helper.py procs).
+D=$(realpath -m "$1")
 
 ours() { python3 "$here/helper.py" procs "$D" ${only:+"$only"}; }
 
@@ -38,16 +39,9 @@ signal() { # SIG PID...
 	return 0
 }
 
-# Session leaders first (the masters stop their own children), if they are
-# still the processes we started.
-. "$here/lib.sh"
-for f in "$D"/run/"$only"*.pid; do
-	[ -e "$f" ] || continue
-	read -r pid start <"$f" || continue
-	if [ "$(proc_field "$pid" 22)" = "$start" ]; then
-		signal TERM "$pid"
-	fi
-done
+# Session leaders (the masters) first: they stop their own children.
+# shellcheck disable=SC2046  # a list of pids
+signal TERM $(python3 "$here/helper.py" leaders "$D" ${only:+"$only"})
 
 if ! wait_gone 6; then
 	# shellcheck disable=SC2046  # a list of pids

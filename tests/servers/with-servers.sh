@@ -8,9 +8,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 [ $# -ge 1 ] || { echo "usage: with-servers.sh CMD [ARGS...]" >&2; exit 2; }
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/petrel-srv.XXXXXX")
+# PETREL_TEST_TMPDIR=/dev/shm (tmpfs) makes load-mail.sh and Dovecot faster.
+dir=$(mktemp -d "${PETREL_TEST_TMPDIR:-${TMPDIR:-/tmp}}/petrel-srv.XXXXXX")
 rc=0
 cmd=
+# shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
 	# If we were interrupted, CMD must not outlive its servers.
 	if [ -n "$cmd" ] && kill -0 "$cmd" 2>/dev/null; then
@@ -24,9 +26,12 @@ cleanup() {
 		rm -rf "$dir"
 	fi
 }
+# shellcheck disable=SC2317  # the EXIT trap
 on_exit() {
 	local st=$?
-	trap - EXIT INT TERM
+	trap - EXIT
+	# A second INT/TERM must not cut the cleanup short.
+	trap '' INT TERM
 	cleanup
 	# CMD's status if it ran, else whatever made us stop.
 	[ "$rc" != 0 ] && st=$rc

@@ -177,6 +177,8 @@ bool mime_htmlcmd_run(struct strbuf *out, const char *html, size_t len)
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* nothing else of petrel's (sockets to servers, the database) */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	if (posix_spawnp(&pid, htmlcmd_argv[0], &fa, NULL, htmlcmd_argv, environ) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
 		goto out;

@@ -177,6 +177,9 @@ time_t mime_imf_date(const char *raw)
 		int zsign = zone < 0 ? -1 : 1;
 		long off;
 
+		if (zone < -2400 || zone > 2400)
+			zone = 0;  /* nonsense: better read as UTC than refused */
+
 		if (year >= 0 && year < 50)
 			year += 2000;
 		else if (year >= 50 && year < 1000)
@@ -193,8 +196,7 @@ time_t mime_imf_date(const char *raw)
 		tm.tm_sec = dt->dt_sec;
 		if (year >= 1970 && year < 10000 && dt->dt_month >= 1 && dt->dt_month <= 12 &&
 		    dt->dt_day >= 1 && dt->dt_day <= 31 && dt->dt_hour >= 0 && dt->dt_hour < 24 &&
-		    dt->dt_min >= 0 && dt->dt_min < 60 && dt->dt_sec >= 0 && dt->dt_sec <= 60 &&
-		    zone <= 2400) {
+		    dt->dt_min >= 0 && dt->dt_min < 60 && dt->dt_sec >= 0 && dt->dt_sec <= 60) {
 			t = timegm(&tm);
 			if (t == (time_t)-1)
 				t = 0;

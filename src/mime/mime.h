@@ -83,8 +83,8 @@ char *mime_charset_to_utf8(const char *data, size_t len, const char *charset,
 /* ---- header summary for the index (no body parsing) ---- */
 
 struct mime_summary {
-	char *from;         /* first author, "Name <addr>" or "addr" */
-	char *from_addr;    /* its bare address */
+	char *from;         /* the From header as "Name <addr>" (or "addr", or as written) */
+	char *from_addr;    /* the first author's bare address */
 	char *to;           /* "Name <addr>, ..." */
 	char *cc;
 	char *subject;
@@ -112,7 +112,8 @@ void mime_summary_release(struct mime_summary *s);
 
 struct mime_message;
 
-/* Parses the message data[0..len) (CRLF or LF line ends).  The message keeps
+/* Parses the message data[0..len) (CRLF or LF line ends; a leading mbox
+ * "From " line is skipped; data may be NULL if len is 0).  The message keeps
  * its own copy of data.  Never fails on bad input: what could not be parsed
  * and every limit that was hit (above) is recorded as a note.  Never returns
  * NULL.  Free with mime_message_free. */
@@ -121,8 +122,10 @@ struct mime_message *mime_parse(const char *data, size_t len);
 /* Frees *m and everything it owns (part infos included) and NULLs it. */
 void mime_message_free(struct mime_message **m);
 
-/* Notes on what was wrong with the message: index 0..count-1.  The strings
- * belong to m and are NOT sanitized (they may quote the message). */
+/* Notes on what was wrong with the message (limits hit, structure that could
+ * not be read): i from 0 to count-1, NULL past that.  The strings belong to
+ * m and are NOT sanitized (they may quote the message).  mime_render shows
+ * them too. */
 size_t mime_note_count(const struct mime_message *m);
 const char *mime_note(const struct mime_message *m, size_t i);
 
@@ -171,10 +174,11 @@ bool mime_part_info(const struct mime_message *m, int index, struct mime_part_in
 char *mime_part_decode(const struct mime_message *m, int index, size_t *len);
 
 /* Returns a file name safe to create in a folder, made from an attachment's
- * decoded name: no path separators, control, bidi or invisible characters, no
- * leading dots, dashes or spaces, at most 100 bytes of valid UTF-8 (keeping
- * the extension), or "part-INDEX" when nothing is left.  Never NULL; the
- * caller frees it. */
+ * decoded name: path separators and control characters become "_", bidi and
+ * invisible characters are dropped, leading dots, dashes, spaces and "_" are
+ * stripped, at most 100 bytes of valid UTF-8 are kept (with the extension),
+ * and "part-INDEX" is used when nothing is left.  Never NULL; the caller
+ * frees it. */
 char *mime_safe_filename(const char *name, int index);
 
 /* Saves leaf part index, decoded, into the folder dir under its safe file name

@@ -223,13 +223,13 @@ static char *render(const char *msg, unsigned flags)
 static void assert_contains(const char *hay, const char *needle)
 {
 	if (!strstr(hay, needle))
-		fail_msg("\"%s\" not found in:\n%s", needle, hay);
+		fail_msg("\"%s\" not found in:\n%s", needle, hay ? hay : "(null)");
 }
 
 static void assert_lacks(const char *hay, const char *needle)
 {
 	if (strstr(hay, needle))
-		fail_msg("\"%s\" found in:\n%s", needle, hay);
+		fail_msg("\"%s\" found in:\n%s", needle, hay ? hay : "(null)");
 }
 
 static void test_render_simple(void **state)

@@ -269,6 +269,8 @@ static bool engine_run(struct engine_worker *w, const struct engine_job *job)
 		return engine_op_check(w);
 	case ENGINE_CMD_SYNC:
 		return engine_op_sync(w, job->arg, job->flags);
+	case ENGINE_CMD_FETCH_BODY:
+		return engine_op_fetch_body(w, job->arg);
 	}
 	BUG("unknown engine command %d", (int)job->cmd);
 }

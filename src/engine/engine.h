@@ -16,6 +16,7 @@
 enum engine_cmd {
 	ENGINE_CMD_CHECK,   /* connect and log in to every service of the account */
 	ENGINE_CMD_SYNC,    /* sync the account's folders (arg: one folder, or NULL) */
+	ENGINE_CMD_FETCH_BODY, /* fetch the body of header-only message arg (an id) */
 };
 
 /* Flags of a command. */

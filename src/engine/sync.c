@@ -131,3 +131,68 @@ bool engine_op_sync(struct engine_worker *w, const char *folder, unsigned flags)
 	sync_error(w, NULL, "syncing POP3 accounts is not implemented yet");
 	return false;
 }
+
+bool engine_op_fetch_body(struct engine_worker *w, const char *id)
+{
+	const struct account *a = engine_worker_account(w);
+	struct net_report r = { 0 };
+	struct imap_session *s = NULL;
+	struct imap_folder *folders = NULL;
+	struct store_location loc = { 0 };
+	struct store *st;
+	size_t n = 0;
+	char *cause = NULL, *dir = store_data_dir(a->config, a);
+	bool ok = false;
+
+	st = store_open(dir, STORE_WRITE, &cause);
+	free(dir);
+	if (!st || store_locate(st, id, &loc, &cause) < 0) {
+		sync_error(w, NULL, cause);
+		goto out;
+	}
+	if (!loc.partial) {
+		ok = true;  /* already here */
+		goto out;
+	}
+	if (strcmp(config_account_type(a), "imap") != 0 || !loc.uid) {
+		sync_error(w, NULL, "this message's body is not in the store, and only IMAP "
+			   "accounts can fetch it");
+		goto out;
+	}
+	s = imap_session_connect(a, engine_worker_cancel(w), &r);
+	if (!s || !imap_session_login(s, &r)) {
+		sync_error(w, NULL, r.error ? r.error : "cannot connect");
+		goto out;
+	}
+	if (imap_list_folders(s, &folders, &n, &cause) < 0) {
+		sync_error(w, NULL, cause);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(folders[i].local, loc.folder) != 0)
+			continue;
+		if (imap_fetch_body(s, st, &folders[i], id, loc.uid, &cause) < 0) {
+			sync_error(w, loc.folder, cause);
+			goto out;
+		}
+		ok = true;
+		break;
+	}
+	if (!ok) {
+		char *msg = xasprintf("the server no longer has the folder '%s'", loc.folder);
+		sync_error(w, loc.folder, msg);
+		free(msg);
+	} else {
+		struct engine_event *ev = engine_event_new(w, ENGINE_EVENT_CHANGED);
+		ev->folder = xstrdup(loc.folder);
+		engine_post(w, ev);
+	}
+out:
+	imap_folders_free(&folders, n);
+	imap_session_free(&s);
+	net_report_release(&r);
+	store_location_release(&loc);
+	store_close(&st);
+	free(cause);
+	return ok;
+}

@@ -419,7 +419,16 @@ int imap_fetch_body(struct imap_session *s, struct store *st, const struct imap_
 	struct sync_msg m = { 0 };
 	int rc;
 
-	(void)f;
+	if (!s->selected || strcmp(s->selected, f->name) != 0) {
+		/* read-only: fetching a body must not change anything */
+		rc = mailimap_examine(s->imap, f->name);
+		s->round_trips++;
+		if (rc != MAILIMAP_NO_ERROR) {
+			*cause = imap_session_error(s, "cannot open the folder", rc);
+			return -1;
+		}
+		xstrset(&s->selected, f->name);
+	}
 	set = sync_set(uid, uid);
 	ft = sync_fetch_type(false, true);
 	rc = mailimap_uid_fetch(s->imap, set, ft, &result);

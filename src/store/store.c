@@ -505,3 +505,41 @@ out:
 	free(flags);
 	return rc;
 }
+
+int store_locate(struct store *s, const char *id, struct store_location *loc, char **cause)
+{
+	const char *account, *folder, *u, *v = NULL;
+	notmuch_message_t *m = NULL;
+	char *copy;
+
+	memset(loc, 0, sizeof(*loc));
+	if (strncmp(id, "id:", 3) == 0)
+		id += 3;
+	if (!s->db || notmuch_database_find_message(s->db, id, &m) != NOTMUCH_STATUS_SUCCESS ||
+	    !m || !notmuch_message_get_filename(m)) {
+		if (m)
+			notmuch_message_destroy(m);
+		*cause = xasprintf("no message with id %s in the store (petrel list shows ids)", id);
+		return -1;
+	}
+	loc->path = xstrdup(notmuch_message_get_filename(m));
+	loc->partial = notmuch_message_get_property(m, "petrel.partial", &v) ==
+			       NOTMUCH_STATUS_SUCCESS && v;
+	notmuch_message_destroy(m);
+	copy = xstrdup(loc->path);
+	store_split_path(s, copy, &account, &folder);
+	loc->account = xstrdup(account);
+	loc->folder = xstrdup(folder);
+	free(copy);
+	u = strstr(strrchr(loc->path, '/'), ",U=");
+	if (u)
+		loc->uid = strtoul(u + 3, NULL, 10);
+	return 0;
+}
+
+void store_location_release(struct store_location *loc)
+{
+	FREE_NULL(loc->path);
+	FREE_NULL(loc->account);
+	FREE_NULL(loc->folder);
+}

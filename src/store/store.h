@@ -117,6 +117,16 @@ int store_folders(struct store *s, const char *account,
  * *cause ("no message ..."). */
 char *store_message_file(struct store *s, const char *id, char **cause);
 
+/* Where message id lives: its file, account, folder and server UID (0 if
+ * none).  Strings malloc'd.  0, or -1 with *cause ("no message ..."). */
+struct store_location {
+	char *path, *account, *folder;
+	unsigned long uid;
+	bool partial;
+};
+int store_locate(struct store *s, const char *id, struct store_location *loc, char **cause);
+void store_location_release(struct store_location *loc);
+
 /* Reads a whole file (a message) into memory: malloc'd, *len set; NULL with
  * *cause. Refuses files over max bytes. */
 char *store_read_file(const char *path, size_t max, size_t *len, char **cause);

@@ -56,6 +56,58 @@ if grep -q $'\033' "$T/json"; then t_fail "raw ESC in JSON"; else t_ok "no raw E
 p folders other >"$T/out"
 expect_contains "nested folder listed" "$T/out" "$(printf 'other\tLists/dev\t2\t1')"
 
+# show and save
+id=$(p list --account other --limit 1 --folder Lists/dev | grep -v 'new one' | cut -f1)
+[ -n "$id" ] || id=id:evil@x
+p show id:evil@x >"$T/out" 2>"$T/err"
+expect_status "show" 0 "$?"
+expect_contains "show: decoded headers, escapes visible" "$T/out" "Subject: ^[]0;pwned^G ^[[2J hi"
+if grep -q $'\033' "$T/out"; then t_fail "raw ESC in show output"; else t_ok "no raw ESC in show output"; fi
+p show --headers all id:evil@x >"$T/out"
+expect_contains "show --headers all" "$T/out" "Message-ID:"
+p show --raw id:evil@x >"$T/raw"
+if grep -q $'\033' "$T/raw"; then t_ok "--raw to a file gives the original bytes"; else t_fail "--raw lost bytes"; fi
+p show id:no-such-message >"$T/out" 2>"$T/err"
+expect_status "show of an unknown id" 1 "$?"
+expect_contains "unknown id named" "$T/err" "no message with id no-such-message"
+att=$PETREL_SRC/tests/corpus
+cat >"$T/att.eml" <<'MSG'
+From: a@example.org
+Subject: with attachment
+Message-ID: <att@x>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=XX
+
+--XX
+Content-Type: text/plain
+
+see attached
+--XX
+Content-Type: application/octet-stream; name="../../evil.sh"
+Content-Disposition: attachment; filename="../../evil.sh"
+Content-Transfer-Encoding: base64
+
+ZWNobyBoaQo=
+--XX--
+MSG
+p import arch INBOX "$T/att.eml" >/dev/null 2>&1
+p show id:att@x >"$T/out"
+expect_contains "attachment listed" "$T/out" "evil.sh"
+mkdir -p "$T/save"
+p save id:att@x 2 "$T/save" >"$T/out" 2>"$T/err"
+expect_status "save" 0 "$?"
+saved=$(cat "$T/out")
+case "$saved" in "$T/save/"*) t_ok "saved inside the folder ($saved)";; *) t_fail "saved outside: $saved";; esac
+if [ "$(cat "$saved" 2>/dev/null)" = "echo hi" ]; then t_ok "attachment bytes decoded"; else t_fail "attachment bytes wrong"; fi
+[ ! -e "$T/evil.sh" ] && t_ok "no traversal" || t_fail "file written outside the folder"
+p save id:att@x 2 "$T/save" >"$T/out" 2>"$T/err"
+expect_status "no silent overwrite" 1 "$?"
+expect_contains "overwrite refused with a reason" "$T/err" "already exists"
+p save id:att@x 2 "$T/save" --force >"$T/out" 2>"$T/err"
+expect_status "overwrite with --force" 0 "$?"
+p save id:att@x 9 "$T/save" >"$T/out" 2>"$T/err"
+expect_status "no such part" 1 "$?"
+
 # bad input
 p import nobody INBOX "$T/in.mbox" >"$T/out" 2>"$T/err"
 expect_status "unknown account refused" 2 "$?"

@@ -78,6 +78,21 @@ same_state "store = server after the first sync" bob "$PETREL_TEST_BOB_PASS" dv 
 "$petrel" -c "$T/dv.conf" list --account dv --folder "$F" --limit 3 >"$T/out"
 expect_contains "headers only: bodies are remote" "$T/out" "remote"
 
+# opening a header-only message fetches its body; offline it says so
+remote=$("$petrel" -c "$T/dv.conf" list --account dv --folder "$F" --limit 2 | grep remote | cut -f1)
+first=$(echo "$remote" | sed -n 1p) second=$(echo "$remote" | sed -n 2p)
+"$petrel" -c "$T/dv.conf" show "$first" >"$T/out" 2>"$T/err"
+expect_status "show of a header-only message online" 0 "$?"
+expect_not_contains "its body was fetched" "$T/out" "not downloaded"
+"$petrel" -c "$T/dv.conf" list --account dv --folder "$F" --limit 0 >"$T/out"
+expect_contains "now local" "$T/out" "$(printf '%s\t' "$first")"
+grep -F "$first" "$T/out" | grep -q local && t_ok "marked local in list" || t_fail "not marked local"
+sed "s/^imap = .*/imap = imaps:\/\/$H:1/" "$T/dv.conf" >"$T/off.conf"; chmod 600 "$T/off.conf"
+"$petrel" -c "$T/off.conf" show "$second" >"$T/out" 2>"$T/err"
+expect_status "show of a header-only message offline still shows it" 0 "$?"
+expect_contains "offline: says the body is not downloaded" "$T/out" "not downloaded yet"
+expect_contains "offline: headers shown" "$T/out" "Subject:"
+
 PETREL_DEBUG="$T/debug" "$petrel" -c "$T/dv.conf" sync --folder "$F" >"$T/out" 2>"$T/err"
 expect_status "second sync" 0 "$?"
 expect_contains "nothing changed: one round trip tells" "$T/out" "$F: 2000 messages, unchanged"

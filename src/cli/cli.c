@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "mime/mime.h"
 
 #define CLI_DEFAULT_CONFIG "[account local]\ntype = local\n"
 
@@ -60,6 +61,8 @@ struct config *cli_config(struct cli_ctx *ctx)
 	if (!ctx->config) {
 		fprintf(stderr, "petrel: %s\n", cause);
 		free(cause);
+	} else {
+		mime_set_html_command(config_global(ctx->config, OPTION_HTML_COMMAND));
 	}
 	free(path);
 	return ctx->config;

@@ -330,6 +330,11 @@ const char *config_get(const struct account *a, enum option_id id)
 	return v ? v->value : option_table[id].def;
 }
 
+const char *config_global(const struct config *cfg, enum option_id id)
+{
+	return cfg->global[id].value ? cfg->global[id].value : option_table[id].def;
+}
+
 int config_line(const struct account *a, enum option_id id)
 {
 	const struct config_value *v = config_lookup(a, id, a ? a->config : NULL);

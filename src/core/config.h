@@ -55,6 +55,8 @@ struct account *config_account(const struct config *cfg, const char *name);
  * to the global value and the table default.  Borrowed; NULL if unset. */
 const char *config_get(const struct account *a, enum option_id id);
 bool config_get_bool(const struct account *a, enum option_id id);
+/* A global option's value (or its default).  Borrowed; NULL if unset. */
+const char *config_global(const struct config *cfg, enum option_id id);
 unsigned long config_get_duration(const struct account *a, enum option_id id);
 /* Line of the file where the effective value was set (0: default). */
 int config_line(const struct account *a, enum option_id id);

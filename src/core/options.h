@@ -76,6 +76,8 @@ enum option_scope {
 	  "Messages larger than this are not fetched ahead, only when opened.") \
 	X(TIMEOUT, "timeout", OPT_DURATION, OPT_BOTH, "60s", NULL, \
 	  "Network timeout: a server silent this long is given up on.") \
+	X(HTML_COMMAND, "html-command", OPT_COMMAND, OPT_GLOBAL, NULL, NULL, \
+	  "Program that turns HTML on its standard input into text, e.g. w3m -dump -T text/html.") \
 	X(LOG_FILE, "log-file", OPT_PATH, OPT_GLOBAL, NULL, NULL, \
 	  "Append a debug log here (never contains passwords or tokens).")
 

@@ -171,7 +171,7 @@ bool engine_op_fetch_body(struct engine_worker *w, const char *id)
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(folders[i].local, loc.folder) != 0)
 			continue;
-		if (imap_fetch_body(s, st, &folders[i], id, loc.uid, &cause) < 0) {
+		if (imap_fetch_body(s, st, &folders[i], loc.path, loc.uid, &cause) < 0) {
 			sync_error(w, loc.folder, cause);
 			goto out;
 		}

@@ -59,10 +59,10 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 		     const struct imap_folder *f, bool headers_only, struct imap_sync_stats *stats,
 		     imap_progress_fn *progress, void *arg, char **cause);
 
-/* Fetches the whole message uid of the selected folder f and makes it the
- * stored copy at path (replacing a header-only file).  0 or -1 + *cause. */
+/* Fetches the whole message uid of folder f and makes it the stored copy
+ * in place of the header-only file at path.  0 or -1 + *cause. */
 int imap_fetch_body(struct imap_session *s, struct store *st, const struct imap_folder *f,
-		    const char *id, unsigned long uid, char **cause);
+		    const char *path, unsigned long uid, char **cause);
 
 /* Logs out if possible and frees; NULLs *s. */
 void imap_session_free(struct imap_session **s);

@@ -411,7 +411,7 @@ static int sync_flags_known(struct sync_ctx *c, uint64_t since, char **cause)
 }
 
 int imap_fetch_body(struct imap_session *s, struct store *st, const struct imap_folder *f,
-		    const char *id, unsigned long uid, char **cause)
+		    const char *path, unsigned long uid, char **cause)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
@@ -445,7 +445,7 @@ int imap_fetch_body(struct imap_session *s, struct store *st, const struct imap_
 		*cause = xasprintf("the server no longer has message UID %lu", uid);
 		rc = -1;
 	} else if ((rc = store_begin(st, cause)) == 0) {
-		rc = store_replace_partial(st, id, m.body, m.body_len, cause);
+		rc = store_replace_partial(st, path, m.body, m.body_len, cause);
 		char *why = NULL;
 		if (store_commit(st, &why) < 0 && rc == 0) {
 			*cause = why;
@@ -475,16 +475,18 @@ static int sync_prefetch(struct sync_ctx *c, char **cause)
 	/* newest first: highest UID first */
 	for (size_t i = now.n; i-- > 0 && rc == 0;) {
 		struct store_msg_info info;
-		if (store_message_info(c->st, now.v[i].path, &info) < 0 || !info.partial)
+		bool want;
+
+		if (store_message_info(c->st, now.v[i].path, &info) < 0)
 			continue;
-		if (info.date && info.date < time(NULL) - (time_t)window)
+		want = info.partial && info.size_hint <= maxsize &&
+		       !(info.date && info.date < time(NULL) - (time_t)window);
+		free(info.id);
+		if (!want)
 			continue;
-		if (info.size_hint > maxsize)
-			continue;
-		rc = imap_fetch_body(c->s, c->st, c->f, info.id, now.v[i].uid, cause);
+		rc = imap_fetch_body(c->s, c->st, c->f, now.v[i].path, now.v[i].uid, cause);
 		if (rc == 0)
 			c->stats->bodies++;
-		free(info.id);
 	}
 	store_uids_free(&now);
 	return rc;

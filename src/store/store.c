@@ -166,7 +166,7 @@ static bool store_has_file_in(notmuch_message_t *m, const char *dir, const char 
 
 /* Indexes the file at path; syncs tags from its flags. */
 static enum store_add_result store_index(struct store *s, const char *path, const char *dir,
-					 bool partial, char **id, char **cause)
+					 const struct store_add_opts *o, char **id, char **cause)
 {
 	notmuch_message_t *m = NULL;
 	notmuch_status_t rc = notmuch_database_index_file(s->db, path, NULL, &m);
@@ -188,9 +188,14 @@ static enum store_add_result store_index(struct store *s, const char *path, cons
 	}
 	if (rc == NOTMUCH_STATUS_SUCCESS) {
 		notmuch_message_maildir_flags_to_tags(m);
-		if (partial)
+		if (o->partial)
 			notmuch_message_add_property(m, "petrel.partial", "1");
+		if (o->flags && strchr(o->flags, 'T'))
+			notmuch_message_add_tag(m, "deleted");
 	}
+	/* the server's identity, also in the file name, so either rebuilds the other */
+	if (o->uid)
+		notmuch_message_add_property(m, "petrel.server-id", o->uid);
 	if (id)
 		*id = xstrdup(notmuch_message_get_message_id(m));
 	notmuch_message_destroy(m);
@@ -232,7 +237,7 @@ enum store_add_result store_add(struct store *s, const char *account, const char
 		free(dir);
 		return STORE_ADD_ERROR;
 	}
-	res = store_index(s, path, o->server_copy ? NULL : dir, o->partial, id, cause);
+	res = store_index(s, path, o->server_copy ? NULL : dir, o, id, cause);
 	if (res == STORE_ADD_ERROR || (!o->server_copy &&
 	    (res == STORE_ADD_DUPLICATE || res == STORE_ADD_NOT_MAIL)))
 		unlink(path);
@@ -441,23 +446,23 @@ char *store_message_file(struct store *s, const char *id, char **cause)
 	return path;
 }
 
-int store_replace_partial(struct store *s, const char *id, const char *data, size_t len,
+int store_replace_partial(struct store *s, const char *path_in, const char *data, size_t len,
 			  char **cause)
 {
 	notmuch_message_t *m = NULL, *m2 = NULL;
 	notmuch_indexopts_t *opts = NULL;
 	notmuch_status_t st;
-	char *old = NULL, *dir = NULL, *path = NULL, *uid = NULL, *flags = NULL;
+	char *old = NULL, *dir = NULL, *path = NULL, *uid = NULL, *flags = NULL, *id = NULL;
 	const char *base, *info, *u;
 	int rc = -1;
 
-	if (strncmp(id, "id:", 3) == 0)
-		id += 3;
-	if (notmuch_database_find_message(s->db, id, &m) != NOTMUCH_STATUS_SUCCESS || !m) {
-		*cause = xasprintf("no message with id %s in the store", id);
+	if (notmuch_database_find_message_by_filename(s->db, path_in, &m) != NOTMUCH_STATUS_SUCCESS ||
+	    !m) {
+		*cause = xasprintf("%s is not in the store", path_in);
 		return -1;
 	}
-	old = xstrdup(notmuch_message_get_filename(m));
+	id = xstrdup(notmuch_message_get_message_id(m));
+	old = xstrdup(path_in);
 	/* folder dir = dirname(dirname(old)); keep ,U=... and the flags */
 	dir = xstrdup(old);
 	*strrchr(dir, '/') = '\0';
@@ -503,6 +508,7 @@ out:
 	free(path);
 	free(uid);
 	free(flags);
+	free(id);
 	return rc;
 }
 

@@ -131,11 +131,11 @@ void store_location_release(struct store_location *loc);
  * *cause. Refuses files over max bytes. */
 char *store_read_file(const char *path, size_t max, size_t *len, char **cause);
 
-/* Replaces the header-only file of message id with the full message data:
+/* Replaces the header-only file at path with the full message data:
  * the new file takes the old one's place (same folder, flags and server
  * identity), the index keeps the message's tags and properties, and the
  * partial mark goes.  0, or -1 with *cause (the header-only file stays). */
-int store_replace_partial(struct store *s, const char *id, const char *data, size_t len,
+int store_replace_partial(struct store *s, const char *path, const char *data, size_t len,
 			  char **cause);
 
 /* Per-folder sync state, kept beside the folder's Maildir in a small file

@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,49 @@ struct store_uid *store_uids_find(const struct store_uids *u, unsigned long uid)
 	return u->n ? bsearch(&key, u->v, u->n, sizeof(*u->v), uids_cmp) : NULL;
 }
 
+/* Adds or removes the T (trashed: IMAP \\Deleted) flag in the names of m's
+ * files, which notmuch leaves alone: rename, then tell the index. */
+static notmuch_status_t uids_sync_trashed(struct store *s, notmuch_message_t *m, bool want)
+{
+	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
+	char **old = NULL;
+	size_t n = 0;
+	notmuch_status_t st = NOTMUCH_STATUS_SUCCESS;
+
+	for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
+		const char *f = notmuch_filenames_get(fns);
+		bool has = strchr(store_maildir_flags(f), 'T') != NULL;
+		if (has != want && strstr(f, ":2,")) {
+			old = xrealloc(old, (n + 1) * sizeof(*old));
+			old[n++] = xstrdup(f);
+		}
+	}
+	notmuch_filenames_destroy(fns);
+	for (size_t i = 0; i < n; i++) {
+		const char *fl = store_maildir_flags(old[i]);
+		size_t base = (size_t)(fl - old[i]);
+		struct strbuf nb = STRBUF_INIT;
+		notmuch_message_t *dummy = NULL;
+
+		strbuf_add(&nb, old[i], base);
+		for (const char *c = "DFPRST"; *c; c++)
+			if ((*c == 'T' && want) || (*c != 'T' && strchr(fl, *c)))
+				strbuf_addch(&nb, *c);
+		if (rename(old[i], nb.buf) == 0) {
+			st = notmuch_database_index_file(s->db, nb.buf, NULL, &dummy);
+			if (dummy)
+				notmuch_message_destroy(dummy);
+			if (st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID)
+				st = NOTMUCH_STATUS_SUCCESS;
+			notmuch_database_remove_message(s->db, old[i]);
+		}
+		strbuf_release(&nb);
+		free(old[i]);
+	}
+	free(old);
+	return st;
+}
+
 int store_set_flags(struct store *s, const char *path, const char *flags, char **cause)
 {
 	static const struct { char flag; const char *tag; bool when_set; } map[] = {
@@ -103,8 +147,10 @@ int store_set_flags(struct store *s, const char *path, const char *flags, char *
 			notmuch_message_remove_tag(m, map[i].tag);
 	}
 	notmuch_message_thaw(m);
-	/* renames the file to match (notmuch knows D F P R S; T is ours, a tag) */
+	/* renames the file to match (notmuch knows D F P R S, not T) */
 	st = notmuch_message_tags_to_maildir_flags(m);
+	if (st == NOTMUCH_STATUS_SUCCESS)
+		st = uids_sync_trashed(s, m, strchr(flags, 'T') != NULL);
 	notmuch_message_destroy(m);
 	if (st != NOTMUCH_STATUS_SUCCESS) {
 		*cause = store_status_text(s, st);

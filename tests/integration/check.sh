@@ -11,6 +11,12 @@ need_servers
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 H=$PETREL_TEST_HOST
+# the servers live for the whole suite: look only at what this run logs
+declare -A logstart
+for log in $PETREL_TEST_BAD_LOGS $PETREL_TEST_IMAP_NOTLS_LOG $PETREL_TEST_POSTFIX_LOG; do
+	logstart[$log]=$(stat -c %s "$log" 2>/dev/null || echo 0)
+done
+newlog() { tail -c +"$((${logstart[$1]:-0} + 1))" "$1" 2>/dev/null; }
 
 # conf NAME BODY...: writes an account config to $T/NAME.conf (mode 600)
 conf() {
@@ -133,19 +139,20 @@ expect_contains "missing config: names the file" "$T/none.err" "cannot read conf
 sleep 1  # the servers log a disconnect asynchronously
 for log in $PETREL_TEST_BAD_LOGS $PETREL_TEST_IMAP_NOTLS_LOG; do
 	name=$(basename "$log")
-	if [ ! -s "$log" ]; then
+	newlog "$log" >"$T/newlog"
+	if [ ! -s "$T/newlog" ]; then
 		t_fail "$name: the server logged nothing (did petrel connect at all?)"
 		continue
 	fi
-	if grep -qE 'user=<alice>|auth failed|Login: ' "$log"; then
+	if grep -qE 'user=<alice>|auth failed|Login: ' "$T/newlog"; then
 		t_fail "$name: an authentication attempt reached the server:"
-		grep -E 'user=<alice>|auth failed|Login: ' "$log" | sed 's/^/    # /'
+		grep -E 'user=<alice>|auth failed|Login: ' "$T/newlog" | sed 's/^/    # /'
 	else
 		t_ok "$name: connection seen, no credential received"
 	fi
 done
-if grep -qiE 'sasl_username=alice|authentication failed' "$PETREL_TEST_POSTFIX_LOG" 2>/dev/null &&
-   grep -E 'sasl_username=alice|authentication failed' "$PETREL_TEST_POSTFIX_LOG" | grep -q "$PETREL_TEST_SMTP_NOTLS_PORT"; then
+newlog "$PETREL_TEST_POSTFIX_LOG" >"$T/newlog"
+if grep 'postfix/notls' "$T/newlog" | grep -qiE 'sasl_username|authentication failed|AUTH'; then
 	t_fail "postfix: a login reached the plain SMTP port"
 else
 	t_ok "postfix: no login on the plain SMTP port"

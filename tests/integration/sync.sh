@@ -10,7 +10,7 @@ need_servers
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 H=$PETREL_TEST_HOST
-F=SyncTest   # a folder of its own, so other tests' mail does not matter
+F=SyncTest$$   # a folder of its own per run: the servers outlive one build's tests
 
 conf() {  # conf NAME URL USER PASS [extra lines]
 	local name=$1 url=$2 user=$3 pass=$4; shift 4

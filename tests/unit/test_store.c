@@ -151,7 +151,16 @@ static void test_partial_to_full(void **state)
 	s = store_open(dir, STORE_WRITE, &cause);
 	assert_non_null(s);
 	assert_int_equal(store_begin(s, &cause), 0);
-	assert_int_equal(store_replace_partial(s, "id:m1@test", msg1, sizeof(msg1) - 1, &cause), 0);
+	{
+		struct store_location loc;
+		assert_int_equal(store_locate(s, "id:m1@test", &loc, &cause), 0);
+		assert_true(loc.partial);
+		assert_int_equal(loc.uid, 7);
+		assert_string_equal(loc.account, "a");
+		assert_string_equal(loc.folder, "INBOX");
+		assert_int_equal(store_replace_partial(s, loc.path, msg1, sizeof(msg1) - 1, &cause), 0);
+		store_location_release(&loc);
+	}
 	assert_int_equal(store_commit(s, &cause), 0);
 	assert_int_equal(count(s, "words"), 1);                     /* body indexed */
 	assert_int_equal(count(s, "tag:important"), 1);             /* tags kept */
@@ -283,6 +292,41 @@ static void test_folder_names(void **state)
 		assert_true(store_folder_valid(good[i], &cause));
 }
 
+/* Flags from a server: tags follow, the file is renamed, T included. */
+static void test_set_flags(void **state)
+{
+	char *dir = tmpdir_new(), *cause = NULL;
+	struct store *s = store_open(dir, STORE_WRITE, &cause);
+	struct store_add_opts o = { "", ",U=9", false, true };
+	struct store_uids u;
+
+	(void)state;
+	assert_int_equal(store_folder_create(s, "a", "INBOX", &cause), 0);
+	assert_int_equal(store_add(s, "a", "INBOX", msg1, sizeof(msg1) - 1, &o, NULL, &cause),
+			 STORE_ADD_NEW);
+	assert_int_equal(count(s, "property:petrel.server-id=,U=9"), 1);
+	assert_int_equal(store_uids(s, "a", "INBOX", &u, &cause), 0);
+	assert_int_equal(u.n, 1);
+	assert_int_equal(u.v[0].uid, 9);
+	assert_string_equal(u.v[0].flags, "");
+	assert_int_equal(store_set_flags(s, u.v[0].path, "FST", &cause), 0);
+	store_uids_free(&u);
+	assert_int_equal(store_uids(s, "a", "INBOX", &u, &cause), 0);
+	assert_string_equal(u.v[0].flags, "FST");
+	assert_int_equal(count(s, "tag:flagged and tag:deleted and not tag:unread"), 1);
+	assert_int_equal(store_set_flags(s, u.v[0].path, "R", &cause), 0);
+	store_uids_free(&u);
+	assert_int_equal(store_uids(s, "a", "INBOX", &u, &cause), 0);
+	assert_string_equal(u.v[0].flags, "R");
+	assert_int_equal(count(s, "tag:replied and tag:unread and not tag:deleted and not tag:flagged"), 1);
+	assert_int_equal(store_remove_file(s, u.v[0].path, &cause), 0);
+	assert_int_equal(count(s, "*"), 0);
+	store_uids_free(&u);
+	store_close(&s);
+	rm_rf(dir);
+	free(dir);
+}
+
 struct order { time_t dates[32]; unsigned n; };
 
 static void collect(const struct store_msg *m, void *arg)
@@ -340,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_reconcile_and_readers),
 		cmocka_unit_test(test_folder_names),
 		cmocka_unit_test(test_newest_first_windows),
+		cmocka_unit_test(test_set_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

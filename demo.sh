@@ -12,6 +12,7 @@ repo=$(pwd)
 ninja -C build >/dev/null
 
 D=$(mktemp -d /tmp/petrel-demo.XXXXXX)
+chmod 755 "$D"  # the servers run as an unprivileged user and must reach it
 cleanup() {
 	tests/servers/stop.sh "$D/servers" >/dev/null 2>&1 || true
 	rm -rf "$D"
@@ -53,6 +54,12 @@ chmod 600 "$D/config"
 echo "demo: config written to $D/config"
 echo "demo: \$ petrel -c $D/config check"
 "$repo/build/petrel" -c "$D/config" check || true
+echo
+echo "demo: \$ petrel -c $D/config sync demo"
+"$repo/build/petrel" -c "$D/config" sync demo || true
+echo
+echo "demo: \$ petrel -c $D/config list --limit 15"
+"$repo/build/petrel" -c "$D/config" list --limit 15 || true
 if [ -t 0 ] && [ -t 1 ]; then
 	"$repo/build/petrel" -c "$D/config" || true
 	echo

@@ -24,6 +24,8 @@ static const struct cli_cmd {
 	  "connect to every server of the accounts, verify TLS, log in, report" },
 	{ "sync", cli_sync, "[ACCOUNT] [--folder F] [--headers-only]",
 	  "bring the store up to date with the servers (headers first, newest first)" },
+	{ "watch", cli_watch, "[ACCOUNT]",
+	  "stay connected (IMAP IDLE) and print a line for each new message" },
 	{ "folders", cli_folders, "[ACCOUNT]",
 	  "folders of the local store: account, folder, total, unread (TSV)" },
 	{ "list", cli_list, "[--account A] [--folder F] [--limit N] [--json]",

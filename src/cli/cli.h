@@ -43,6 +43,7 @@ int cli_search(struct cli_ctx *ctx, int argc, char **argv);
 int cli_import(struct cli_ctx *ctx, int argc, char **argv);
 int cli_sync(struct cli_ctx *ctx, int argc, char **argv);
 int cli_show(struct cli_ctx *ctx, int argc, char **argv);
+int cli_watch(struct cli_ctx *ctx, int argc, char **argv);
 int cli_save(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

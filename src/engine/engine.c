@@ -271,6 +271,8 @@ static bool engine_run(struct engine_worker *w, const struct engine_job *job)
 		return engine_op_sync(w, job->arg, job->flags);
 	case ENGINE_CMD_FETCH_BODY:
 		return engine_op_fetch_body(w, job->arg);
+	case ENGINE_CMD_WATCH:
+		return engine_op_watch(w);
 	}
 	BUG("unknown engine command %d", (int)job->cmd);
 }

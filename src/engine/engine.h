@@ -17,6 +17,7 @@ enum engine_cmd {
 	ENGINE_CMD_CHECK,   /* connect and log in to every service of the account */
 	ENGINE_CMD_SYNC,    /* sync the account's folders (arg: one folder, or NULL) */
 	ENGINE_CMD_FETCH_BODY, /* fetch the body of header-only message arg (an id) */
+	ENGINE_CMD_WATCH,   /* stay connected with IDLE on idle-folders until cancelled */
 };
 
 /* Flags of a command. */
@@ -35,6 +36,7 @@ enum engine_event_type {
 	ENGINE_EVENT_REPORT,  /* one service's net_report (check) */
 	ENGINE_EVENT_PROGRESS, /* text says what is being done; folder, done, total */
 	ENGINE_EVENT_CHANGED, /* the store changed (folder): readers reopen */
+	ENGINE_EVENT_NEW_MESSAGE, /* folder got message text (its id) by push or sync */
 	ENGINE_EVENT_ERROR,   /* something failed; text says what */
 	ENGINE_EVENT_DONE,    /* the command finished; ok says how */
 };

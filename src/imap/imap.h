@@ -64,6 +64,15 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 int imap_fetch_body(struct imap_session *s, struct store *st, const struct imap_folder *f,
 		    const char *path, unsigned long uid, char **cause);
 
+/* IDLE (RFC 2177) on folder f, selecting it first if it is not the selected
+ * one.  While idling, wait on imap_session_stream(s) (net_streams_wait),
+ * then end it with imap_idle_done.  0, or -1 with *cause. */
+int imap_idle_start(struct imap_session *s, const struct imap_folder *f, char **cause);
+int imap_idle_done(struct imap_session *s, char **cause);
+bool imap_session_has_idle(const struct imap_session *s);
+/* The session's stream, for waiting on; borrowed. */
+mailstream *imap_session_stream(struct imap_session *s);
+
 /* Logs out if possible and frees; NULLs *s. */
 void imap_session_free(struct imap_session **s);
 

@@ -30,22 +30,43 @@ char *imap_session_error(struct imap_session *s, const char *what, int rc)
 	return xasprintf("%s: %s", what, imap_session_said(s));
 }
 
+/* Forgets what the server said it can do (before STARTTLS it may have been
+ * forged; a login may change it). */
+static void imap_session_caps_reset(struct imap_session *s)
+{
+	struct mailimap_connection_info *ci = s->imap->imap_connection_info;
+
+	if (ci && ci->imap_capability) {
+		mailimap_capability_data_free(ci->imap_capability);
+		ci->imap_capability = NULL;
+	}
+}
+
+/* The capabilities into r: those the server volunteered in a [CAPABILITY]
+ * response code (greeting, login) when it did, saving a round trip on slow
+ * links; else asked for. */
 static void imap_session_caps(struct imap_session *s, struct net_report *r)
 {
+	struct mailimap_connection_info *ci = s->imap->imap_connection_info;
 	struct mailimap_capability_data *cap = NULL;
 	struct strbuf sb = STRBUF_INIT;
 	clistiter *it;
 
-	if (mailimap_capability(s->imap, &cap) != MAILIMAP_NO_ERROR)
+	if (!ci || !ci->imap_capability) {
+		s->round_trips++;
+		if (mailimap_capability(s->imap, &cap) != MAILIMAP_NO_ERROR)
+			return;
+		mailimap_capability_data_free(cap);  /* libetpan keeps its own copy */
+	}
+	if (!ci || !ci->imap_capability)
 		return;
-	for (it = clist_begin(cap->cap_list); it; it = clist_next(it)) {
+	for (it = clist_begin(ci->imap_capability->cap_list); it; it = clist_next(it)) {
 		struct mailimap_capability *c = clist_content(it);
 		if (c->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE)
 			strbuf_addf(&sb, "%sAUTH=%s", sb.len ? " " : "", c->cap_data.cap_auth_type);
 		else
 			strbuf_addf(&sb, "%s%s", sb.len ? " " : "", c->cap_data.cap_name);
 	}
-	mailimap_capability_data_free(cap);
 	free(r->capabilities);
 	r->capabilities = strbuf_detach(&sb);
 }
@@ -99,6 +120,7 @@ struct imap_session *imap_session_connect(const struct account *a, struct net_ca
 			goto fail;
 		}
 		/* capabilities before TLS may have been forged; ask again */
+		imap_session_caps_reset(s);
 		imap_session_caps(s, r);
 	}
 	r->connected = true;
@@ -116,6 +138,7 @@ bool imap_session_login(struct imap_session *s, struct net_report *r)
 	const char *auth = config_get(a, OPTION_AUTH);
 	const char *user = config_user(a);
 	char *cause = NULL, *secret;
+	bool logindisabled;
 	int rc;
 
 	if (!user)
@@ -126,6 +149,10 @@ bool imap_session_login(struct imap_session *s, struct net_report *r)
 		free(cause);
 		return false;
 	}
+	logindisabled = mailimap_has_extension(s->imap, "LOGINDISABLED");
+	/* whatever comes back in the login's [CAPABILITY] replaces the old list */
+	imap_session_caps_reset(s);
+	s->round_trips++;
 	if (strcasecmp(auth, "xoauth2") == 0) {
 		rc = mailimap_oauth2_authenticate(s->imap, user, secret);
 	} else if (strcasecmp(auth, "oauthbearer") == 0) {
@@ -138,7 +165,7 @@ bool imap_session_login(struct imap_session *s, struct net_report *r)
 		rc = mailimap_authenticate(s->imap, mech, s->url.host, NULL, NULL,
 					   user, user, secret, NULL);
 	} else {
-		if (mailimap_has_extension(s->imap, "LOGINDISABLED")) {
+		if (logindisabled) {
 			util_secret_free(&secret);
 			return net_report_fail(r, "%s does not allow logging in here (LOGINDISABLED)",
 					       s->url.host);

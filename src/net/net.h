@@ -77,6 +77,15 @@ mailstream *net_stream_tls(int fd, const struct net_params *p, struct net_tls_in
 bool net_stream_starttls(mailstream *s, const struct net_params *p, struct net_tls_info *info,
 			 char **cause);
 
+/* Waits until one of the n streams has data to read (already buffered, or on
+ * the wire), for at most timeout seconds.  Returns its index, -1 on timeout,
+ * -2 when cancel (may be NULL) was triggered.  For IMAP IDLE on several
+ * connections at once from one thread. */
+int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct net_cancel *cancel);
+
+/* Sleeps up to seconds, returning early (false) if cancel is triggered. */
+bool net_sleep(unsigned ms, struct net_cancel *cancel);
+
 /* Bytes moved through every stream of this process (for the status line). */
 unsigned long long net_bytes_in(void);
 unsigned long long net_bytes_out(void);

@@ -464,3 +464,73 @@ bool net_stream_starttls(mailstream *s, const struct net_params *p, struct net_t
 	mailstream_set_low(s, stream_low_new(d));
 	return true;
 }
+
+int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct net_cancel *cancel)
+{
+	struct pollfd *pfd = xcalloc(n + 1, sizeof(*pfd));
+	long deadline = stream_now_ms() + (long)timeout * 1000L;
+	int ready = -1;
+
+	for (;;) {
+		long left = deadline - stream_now_ms();
+		int r;
+
+		for (size_t i = 0; i < n; i++) {
+			mailstream_low *low = mailstream_get_low(streams[i]);
+			struct stream_data *d = low->data;
+
+			/* what libetpan or GnuTLS already read counts as ready */
+			if (streams[i]->read_buffer_len > 0 ||
+			    (low->driver == &stream_driver && d->tls &&
+			     gnutls_record_check_pending(d->tls) > 0)) {
+				ready = (int)i;
+				goto out;
+			}
+			pfd[i].fd = mailstream_low_get_fd(low);
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		pfd[n].fd = cancel ? cancel->pipe[0] : -1;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		if (net_cancel_triggered(cancel)) {
+			ready = -2;
+			goto out;
+		}
+		if (left <= 0)
+			goto out;
+		r = poll(pfd, n + 1, (int)(left > 1000000 ? 1000000 : left));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto out;
+		if (pfd[n].revents) {
+			ready = -2;
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (pfd[i].revents) {
+				ready = (int)i;
+				goto out;
+			}
+	}
+out:
+	free(pfd);
+	return ready;
+}
+
+bool net_sleep(unsigned ms, struct net_cancel *cancel)
+{
+	struct pollfd pfd = { .fd = cancel ? cancel->pipe[0] : -1, .events = POLLIN };
+	long deadline = stream_now_ms() + (long)ms;
+
+	for (;;) {
+		long left = deadline - stream_now_ms();
+		if (net_cancel_triggered(cancel))
+			return false;
+		if (left <= 0)
+			return true;
+		if (poll(&pfd, 1, (int)left) > 0 && pfd.revents)
+			return false;
+	}
+}

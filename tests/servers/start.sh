@@ -54,6 +54,11 @@ mkdir -p "$D/run"
 alice_pass=alice-secret
 bob_pass=bob-secret
 users=(alice bob)
+# carol exists on Dovecot only: her mailbox is the POP3 tests' own (they
+# empty and fill it), so they never disturb what other tests do with alice
+# and bob.
+carol_pass=carol-secret
+dovecot_users=("${users[@]}" carol)
 
 log() { [ -z "${PETREL_START_QUIET:-}" ] && echo "start.sh: $*" >&2; return 0; }
 
@@ -111,7 +116,7 @@ good_sha256=$(python3 "$here/helper.py" fingerprint "$C/good.pem")
 # Dovecot: Maildir++ ("." separator, INBOX at the root) in DIR/mail/USER/Maildir.
 M=$D/mail
 mkdir -p "$M"
-for u in "${users[@]}"; do
+for u in "${dovecot_users[@]}"; do
 	mkdir -p "$M/$u/Maildir/cur" "$M/$u/Maildir/new" "$M/$u/Maildir/tmp"
 done
 chown -R "$mail_uid:$mail_gid" "$M"
@@ -137,8 +142,8 @@ read -r p_imap p_imaps p_pop3 p_pop3s p_lmtp p_auth \
 V=$D/dovecot
 mkdir -p "$V"
 # passwd-file: user:{scheme}password:uid:gid::home
-for u in "${users[@]}"; do
-	pw=alice_pass; [ "$u" = bob ] && pw=bob_pass
+for u in "${dovecot_users[@]}"; do
+	pw=${u}_pass
 	echo "$u:{PLAIN}${!pw}:$mail_uid:$mail_gid::$M/$u::"
 done >"$V/users"
 chown root:dovecot "$V/users"
@@ -251,8 +256,11 @@ dovecot_log=$D/dovecot.log
 	# shellcheck disable=SC2016  # Dovecot variables, not shell
 	passdb_plain '%{if;%{secured};eq;TLS;%Ln;%{if;%s;eq;smtp;%Ln;%Ln/needs-tls}}'
 	cat <<-EOF
+		recipient_delimiter = +
 		protocol lmtp {
 		  postmaster_address = postmaster@example.org
+		  # alice+Folder@example.org is delivered into Folder (push tests)
+		  lmtp_save_to_detail_mailbox = yes
 		}
 		service imap-login {
 		  inet_listener imap {
@@ -403,6 +411,7 @@ q() { printf '%q' "$1"; }
 	echo "export PETREL_TEST_GOOD_SHA256=$good_sha256"
 	echo "export PETREL_TEST_ALICE_PASS=$(q "$alice_pass")"
 	echo "export PETREL_TEST_BOB_PASS=$(q "$bob_pass")"
+	echo "export PETREL_TEST_CAROL_PASS=$(q "$carol_pass")"
 	echo "export PETREL_TEST_IMAP_PORT=$p_imap"
 	echo "export PETREL_TEST_IMAPS_PORT=$p_imaps"
 	echo "export PETREL_TEST_POP3_PORT=$p_pop3"

@@ -1,0 +1,225 @@
+/*
+ * The watch operation: one IMAP connection per folder of idle-folders (at
+ * most WATCH_MAX), each idling; when the server pushes a change, that folder
+ * is synced (headers first) and each new message is posted as an event.  A
+ * dropped connection is re-made with backoff and jitter, and the folder
+ * resynced, so what arrived meanwhile is reported too.  Runs until cancelled.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/private.h"
+#include "imap/imap.h"
+#include "store/store.h"
+
+#define WATCH_MAX 5
+#define WATCH_KEEPALIVE (20 * 60)   /* re-IDLE before servers' 30-minute limit */
+#define WATCH_BACKOFF_MAX 60000
+
+struct watch_folder {
+	char *local;                 /* as configured */
+	struct imap_folder f;        /* server name, once known */
+	struct imap_session *s;
+	bool known;                  /* server name looked up */
+	bool baseline;               /* synced once: later new mail is reported */
+	bool idling;
+};
+
+static void watch_post(struct engine_worker *w, enum engine_event_type type,
+		       const char *folder, const char *text)
+{
+	struct engine_event *ev = engine_event_new(w, type);
+
+	ev->folder = folder ? xstrdup(folder) : NULL;
+	ev->text = text ? xstrdup(text) : NULL;
+	engine_post(w, ev);
+}
+
+/* Syncs wf (store opened only for this, not to block other writers) and
+ * posts NEW_MESSAGE for each message above the highest UID known before. */
+static int watch_sync(struct engine_worker *w, struct watch_folder *wf, char **cause)
+{
+	const struct account *a = engine_worker_account(w);
+	char *dir = store_data_dir(a->config, a);
+	struct store *st = store_open(dir, STORE_WRITE, cause);
+	struct store_uids before = { NULL, 0 }, after = { NULL, 0 };
+	struct imap_sync_stats stats;
+	unsigned long max = 0;
+	int rc = -1;
+
+	free(dir);
+	if (!st)
+		return -1;
+	if (store_folder_create(st, a->name, wf->f.local, cause) < 0 ||
+	    store_uids(st, a->name, wf->f.local, &before, cause) < 0)
+		goto out;
+	max = before.n ? before.v[before.n - 1].uid : 0;
+	if (imap_sync_folder(wf->s, st, a->name, &wf->f, true, &stats, NULL, NULL, cause) < 0)
+		goto out;
+	if (store_uids(st, a->name, wf->f.local, &after, cause) < 0)
+		goto out;
+	if (stats.new_headers || stats.expunged || stats.flags_changed)
+		watch_post(w, ENGINE_EVENT_CHANGED, wf->f.local, NULL);
+	for (size_t i = 0; wf->baseline && i < after.n; i++) {
+		struct store_msg_info info;
+		if (after.v[i].uid <= max || store_message_info(st, after.v[i].path, &info) < 0)
+			continue;
+		watch_post(w, ENGINE_EVENT_NEW_MESSAGE, wf->f.local, info.id);
+		free(info.id);
+	}
+	wf->baseline = true;
+	rc = 0;
+out:
+	store_uids_free(&before);
+	store_uids_free(&after);
+	store_close(&st);
+	return rc;
+}
+
+/* Connects wf, finds its server name, syncs it and starts IDLE. */
+static int watch_connect(struct engine_worker *w, struct watch_folder *wf, char **cause)
+{
+	const struct account *a = engine_worker_account(w);
+	struct net_report r = { 0 };
+
+	wf->s = imap_session_connect(a, engine_worker_cancel(w), &r);
+	if (!wf->s || !imap_session_login(wf->s, &r)) {
+		*cause = xstrdup(r.error ? r.error : "cannot connect");
+		net_report_release(&r);
+		return -1;
+	}
+	net_report_release(&r);
+	if (!imap_session_has_idle(wf->s)) {
+		*cause = xstrdup("the server does not offer IDLE; use petrel sync from a timer instead");
+		return -1;
+	}
+	if (!wf->known) {
+		struct imap_folder *list = NULL;
+		size_t n = 0;
+		if (imap_list_folders(wf->s, &list, &n, cause) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(list[i].local, wf->local) == 0 || strcmp(list[i].name, wf->local) == 0) {
+				wf->f.name = xstrdup(list[i].name);
+				wf->f.local = xstrdup(list[i].local);
+				wf->known = true;
+			}
+		imap_folders_free(&list, n);
+		if (!wf->known) {
+			*cause = xasprintf("the server has no folder '%s' (idle-folders)", wf->local);
+			return -1;
+		}
+	}
+	if (watch_sync(w, wf, cause) < 0 || imap_idle_start(wf->s, &wf->f, cause) < 0)
+		return -1;
+	wf->idling = true;
+	return 0;
+}
+
+static void watch_drop(struct watch_folder *wf)
+{
+	imap_session_free(&wf->s);
+	wf->idling = false;
+}
+
+bool engine_op_watch(struct engine_worker *w)
+{
+	const struct account *a = engine_worker_account(w);
+	struct net_cancel *cancel = engine_worker_cancel(w);
+	char **names = config_get_list(a, OPTION_IDLE_FOLDERS);
+	struct watch_folder wf[WATCH_MAX];
+	size_t n = 0;
+	unsigned backoff = 1000;
+	bool ok = true;
+
+	memset(wf, 0, sizeof(wf));
+	if (strcmp(config_account_type(a), "imap") != 0) {
+		watch_post(w, ENGINE_EVENT_ERROR, NULL, "watch needs an IMAP account");
+		config_list_free(&names);
+		return false;
+	}
+	for (size_t i = 0; names[i] && n < WATCH_MAX; i++)
+		wf[n++].local = xstrdup(names[i]);
+	if (names[0] && names[n] && n == WATCH_MAX) {
+		char *msg = xasprintf("watching only the first %d of idle-folders", WATCH_MAX);
+		watch_post(w, ENGINE_EVENT_ERROR, NULL, msg);
+		free(msg);
+	}
+	config_list_free(&names);
+
+	while (!net_cancel_triggered(cancel)) {
+		mailstream *streams[WATCH_MAX];
+		size_t map[WATCH_MAX], ns = 0;
+		bool failed = false;
+		int ready;
+
+		for (size_t i = 0; i < n && !net_cancel_triggered(cancel); i++) {
+			char *cause = NULL;
+			if (wf[i].s)
+				continue;
+			if (watch_connect(w, &wf[i], &cause) < 0) {
+				if (!net_cancel_triggered(cancel)) {
+					char *msg = xasprintf("%s: %s; trying again in %u s", wf[i].local,
+							      cause, backoff / 1000);
+					watch_post(w, ENGINE_EVENT_ERROR, wf[i].local, msg);
+					free(msg);
+				}
+				free(cause);
+				watch_drop(&wf[i]);
+				failed = true;
+			}
+		}
+		if (net_cancel_triggered(cancel))
+			break;
+		if (failed) {
+			/* exponential backoff with +-25% jitter, so many clients
+			 * do not all come back at once */
+			unsigned jitter = backoff / 4 ? (unsigned)random() % (backoff / 2) : 0;
+			if (!net_sleep(backoff - backoff / 4 + jitter, cancel))
+				break;
+			backoff = backoff * 2 > WATCH_BACKOFF_MAX ? WATCH_BACKOFF_MAX : backoff * 2;
+			continue;
+		}
+		backoff = 1000;
+		for (size_t i = 0; i < n; i++)
+			if (wf[i].s && wf[i].idling) {
+				streams[ns] = imap_session_stream(wf[i].s);
+				map[ns++] = i;
+			}
+		if (ns == 0)
+			continue;
+		ready = net_streams_wait(streams, ns, WATCH_KEEPALIVE, cancel);
+		if (ready == -2)
+			break;
+		for (size_t k = 0; k < ns; k++) {
+			struct watch_folder *f = &wf[map[k]];
+			char *cause = NULL;
+
+			if (ready >= 0 && (size_t)ready != k)
+				continue;
+			/* pushed data (or the keepalive timer): end IDLE, sync, idle again */
+			f->idling = false;
+			if (imap_idle_done(f->s, &cause) < 0 || watch_sync(w, f, &cause) < 0 ||
+			    imap_idle_start(f->s, &f->f, &cause) < 0) {
+				char *msg = xasprintf("%s: %s; reconnecting", f->local, cause);
+				watch_post(w, ENGINE_EVENT_ERROR, f->local, msg);
+				free(msg);
+				free(cause);
+				watch_drop(f);
+				continue;
+			}
+			f->idling = true;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* leaving: no DONE/LOGOUT dance on a cancelled connection */
+		watch_drop(&wf[i]);
+		free(wf[i].local);
+		free(wf[i].f.name);
+		free(wf[i].f.local);
+	}
+	return ok;
+}

@@ -44,6 +44,9 @@ int cli_import(struct cli_ctx *ctx, int argc, char **argv);
 int cli_sync(struct cli_ctx *ctx, int argc, char **argv);
 int cli_show(struct cli_ctx *ctx, int argc, char **argv);
 int cli_watch(struct cli_ctx *ctx, int argc, char **argv);
+int cli_flag(struct cli_ctx *ctx, int argc, char **argv);
+int cli_move(struct cli_ctx *ctx, int argc, char **argv);
+int cli_delete(struct cli_ctx *ctx, int argc, char **argv);
 int cli_save(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -74,6 +74,10 @@ enum option_scope {
 	  "Bodies of messages younger than this are fetched ahead, for reading offline; 0: none.") \
 	X(PREFETCH_MAX_SIZE, "prefetch-max-size", OPT_SIZE, OPT_BOTH, "2M", NULL, \
 	  "Messages larger than this are not fetched ahead, only when opened.") \
+	X(DELETE, "delete", OPT_ENUM, OPT_BOTH, "trash", "trash|expunge", \
+	  "What deleting a message does: move it to trash-folder, or remove it for good.") \
+	X(TRASH_FOLDER, "trash-folder", OPT_STRING, OPT_BOTH, "Trash", NULL, \
+	  "The folder deleted messages are moved to.") \
 	X(TIMEOUT, "timeout", OPT_DURATION, OPT_BOTH, "60s", NULL, \
 	  "Network timeout: a server silent this long is given up on.") \
 	X(HTML_COMMAND, "html-command", OPT_COMMAND, OPT_GLOBAL, NULL, NULL, \

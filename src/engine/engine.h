@@ -23,6 +23,7 @@ enum engine_cmd {
 /* Flags of a command. */
 enum {
 	ENGINE_SYNC_HEADERS_ONLY = 1 << 0,  /* no body prefetch */
+	ENGINE_SYNC_REPLAY_ONLY = 1 << 1,   /* only send the journal's changes */
 };
 
 /* Higher priorities run first; within one, first come first served. */

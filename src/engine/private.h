@@ -17,6 +17,7 @@ struct net_cancel *engine_worker_cancel(const struct engine_worker *w);
 bool engine_op_check(struct engine_worker *w);
 bool engine_op_sync(struct engine_worker *w, const char *folder, unsigned flags);
 bool engine_op_fetch_body(struct engine_worker *w, const char *id);
+
 bool engine_op_watch(struct engine_worker *w);
 
 #endif

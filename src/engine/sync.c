@@ -39,6 +39,54 @@ static void sync_error(struct engine_worker *w, const char *folder, const char *
 	engine_post(w, ev);
 }
 
+static void sync_note(void *arg, const char *text)
+{
+	sync_error(arg, NULL, text);
+}
+
+/* Sends the journal's local changes to the server; what the server
+ * confirmed (or what can never apply, reported) leaves the journal. */
+static bool sync_replay(struct engine_worker *w, struct imap_session *s, struct store *st)
+{
+	const struct account *a = engine_worker_account(w);
+	struct journal_entry *v = NULL;
+	size_t n = 0;
+	unsigned bad = 0;
+	bool *done, ok = true;
+	char *cause = NULL;
+
+	if (store_journal_load(st, a->name, &v, &n, &bad, &cause) < 0) {
+		sync_error(w, NULL, cause);
+		free(cause);
+		return false;
+	}
+	if (bad) {
+		char *msg = xasprintf("%u damaged line(s) in the journal were skipped", bad);
+		sync_error(w, NULL, msg);
+		free(msg);
+	}
+	if (n == 0 && !bad)
+		return true;
+	done = xcalloc(n + 1, sizeof(*done));
+	if (imap_replay(s, st, a->name, v, n, done, sync_note, w, &cause) < 0) {
+		char *msg = xasprintf("changes made offline not sent yet: %s", cause);
+		sync_error(w, NULL, msg);
+		free(msg);
+		FREE_NULL(cause);
+		ok = false;
+	}
+	for (size_t i = 0; i < n; i++)
+		done[i] = !done[i];  /* keep what was not done */
+	if (store_journal_rewrite(st, a->name, v, done, n, &cause) < 0) {
+		sync_error(w, NULL, cause);
+		free(cause);
+		ok = false;
+	}
+	free(done);
+	store_journal_free(&v, n);
+	return ok;
+}
+
 /* Syncs one folder and reports it; false if it failed. */
 static bool sync_one(struct engine_worker *w, struct imap_session *s, struct store *st,
 		     const struct imap_folder *f, unsigned flags, struct sync_progress *prog)
@@ -97,6 +145,11 @@ static bool sync_imap(struct engine_worker *w, const char *only, unsigned flags)
 		ok = false;
 		goto out;
 	}
+	/* local changes first, so the sync below sees them on the server */
+	if (!sync_replay(w, s, st))
+		ok = false;
+	if (flags & ENGINE_SYNC_REPLAY_ONLY)
+		goto out;
 	/* INBOX first, before even listing the folders: on a slow link that
 	 * is a round trip less before the first screen */
 	if (!only || strcmp(only, "INBOX") == 0) {

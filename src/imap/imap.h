@@ -73,6 +73,20 @@ bool imap_session_has_idle(const struct imap_session *s);
 /* The session's stream, for waiting on; borrowed. */
 mailstream *imap_session_stream(struct imap_session *s);
 
+struct journal_entry;
+
+/* Called with a message for the user about an entry that can never apply
+ * (e.g. a move of a message the server no longer has). */
+typedef void imap_replay_note_fn(void *arg, const char *text);
+
+/* Replays journal entries v[0..n) on the server, in order.  done[i] is set
+ * for each entry the server confirmed, or that can never apply (reported
+ * through note).  Stops at the first connection error.  0 if every entry
+ * was handled, -1 with *cause otherwise (the rest stay for next time). */
+int imap_replay(struct imap_session *s, struct store *st, const char *account,
+		const struct journal_entry *v, size_t n, bool *done,
+		imap_replay_note_fn *note, void *arg, char **cause);
+
 /* Logs out if possible and frees; NULLs *s. */
 void imap_session_free(struct imap_session **s);
 

@@ -30,6 +30,11 @@ char *store_data_dir(const struct config *cfg, const struct account *a)
 	return xasprintf("%s/.local/share/petrel", home ? home : ".");
 }
 
+const char *store_mail_dir(const struct store *s)
+{
+	return s->mail_dir;
+}
+
 char *store_status_text(struct store *s, notmuch_status_t st)
 {
 	const char *extra = s->db ? notmuch_database_status_string(s->db) : NULL;

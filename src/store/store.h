@@ -29,6 +29,9 @@ struct store;
  * else $XDG_DATA_HOME/petrel, else ~/.local/share/petrel.  Malloc'd. */
 char *store_data_dir(const struct config *cfg, const struct account *a);
 
+/* DATA/mail, the root of every account's Maildirs.  Borrowed from s. */
+const char *store_mail_dir(const struct store *s);
+
 /* Opens the store under data_dir.  STORE_WRITE creates what is missing
  * (directories 0700, the database).  STORE_READ of a store that does not
  * exist yet gives an empty store, not an error.  Returns NULL with *cause
@@ -185,6 +188,39 @@ int store_set_flags(struct store *s, const char *path, const char *flags, char *
 /* Removes the file at path from the store (index and disk): the server
  * expunged it.  0, or -1 with *cause. */
 int store_remove_file(struct store *s, const char *path, char **cause);
+
+/* Moves the stored file at path into account/dest (a local move ahead of
+ * the server's): the server identity is dropped from the name, since the
+ * destination will give it a new UID.  *newpath (malloc'd) is where it went.
+ * 0, or -1 with *cause. */
+int store_move_file(struct store *s, const char *path, const char *account, const char *dest,
+		    char **newpath, char **cause);
+
+/* Gives the file at path (in its folder) the server UID uid: renames it with
+ * ",U=uid".  0, or -1 with *cause. */
+int store_set_uid(struct store *s, const char *path, unsigned long uid, char **cause);
+
+/* The account's journal: local changes not yet confirmed by the server, in
+ * DATA/mail/<account>/.petrel-journal.  Entries are appended and fsynced
+ * before a change is reported done; one leaves only after the server
+ * confirmed it (the journal is then rewritten atomically without it). */
+struct journal_entry {
+	char *op;        /* "flags", "move", "delete" */
+	char *folder;    /* the message's folder when the change was made */
+	unsigned long uid;
+	char *arg;       /* flags: "+S-F"; move: destination; delete: "" */
+	char *file;      /* move: base name of the moved file in the destination */
+};
+int store_journal_append(struct store *s, const char *account, const struct journal_entry *e,
+			 char **cause);
+/* Loads every entry (malloc'd array; free with store_journal_free).  A
+ * damaged line is skipped and counted in *bad (may be NULL). */
+int store_journal_load(struct store *s, const char *account, struct journal_entry **v,
+		       size_t *n, unsigned *bad, char **cause);
+/* Rewrites the journal with the entries whose keep[i] is true. */
+int store_journal_rewrite(struct store *s, const char *account, const struct journal_entry *v,
+			  const bool *keep, size_t n, char **cause);
+void store_journal_free(struct journal_entry **v, size_t n);
 
 /* The Maildir flags of a file name ("FS"), pointer into name; "" if none. */
 const char *store_maildir_flags(const char *name);

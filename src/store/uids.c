@@ -194,3 +194,62 @@ int store_message_info(struct store *s, const char *path, struct store_msg_info 
 		info->size_hint = (unsigned long long)st.st_size;
 	return 0;
 }
+
+/* Renames path to newpath in the index too (the file keeps its message). */
+static int uids_rename(struct store *s, const char *path, const char *newpath, char **cause)
+{
+	notmuch_message_t *m = NULL;
+	notmuch_status_t st;
+
+	if (rename(path, newpath) < 0) {
+		*cause = xasprintf("cannot move %s: %s", path, strerror(errno));
+		return -1;
+	}
+	st = notmuch_database_index_file(s->db, newpath, NULL, &m);
+	if (m)
+		notmuch_message_destroy(m);
+	if (st != NOTMUCH_STATUS_SUCCESS && st != NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID) {
+		rename(newpath, path);
+		*cause = store_status_text(s, st);
+		return -1;
+	}
+	notmuch_database_remove_message(s->db, path);
+	return 0;
+}
+
+int store_move_file(struct store *s, const char *path, const char *account, const char *dest,
+		    char **newpath, char **cause)
+{
+	const char *base = strrchr(path, '/'), *info;
+	char *dir, *name;
+	size_t keep;
+
+	*newpath = NULL;
+	if (store_folder_create(s, account, dest, cause) < 0)
+		return -1;
+	base = base ? base + 1 : path;
+	info = strstr(base, ":2,");
+	keep = strcspn(base, ",:");  /* the unique part, without ,U= and ,S= */
+	name = xasprintf("%.*s%s", (int)keep, base, info ? info : ":2,");
+	dir = maildir_folder_path(s, account, dest);
+	*newpath = xasprintf("%s/cur/%s", dir, name);
+	free(dir);
+	free(name);
+	if (uids_rename(s, path, *newpath, cause) < 0) {
+		FREE_NULL(*newpath);
+		return -1;
+	}
+	return 0;
+}
+
+int store_set_uid(struct store *s, const char *path, unsigned long uid, char **cause)
+{
+	const char *base = strrchr(path, '/');
+	const char *info = strstr(base ? base : path, ":2,");
+	size_t stem = strcspn(base ? base + 1 : path, ",:") + (size_t)(base ? base + 1 - path : 0);
+	char *newpath = xasprintf("%.*s,U=%lu%s", (int)stem, path, uid, info ? info : ":2,");
+	int rc = uids_rename(s, path, newpath, cause);
+
+	free(newpath);
+	return rc;
+}

@@ -1,0 +1,296 @@
+/*
+ * Replay of the journal: local changes (flags, moves, deletions) sent to
+ * the server in the order they were made.  Flags merge (+/- only what the
+ * user changed); a move of a message the server no longer has is reported
+ * and dropped; the server's expunge wins.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "imap/private.h"
+#include "store/store.h"
+
+static struct mailimap_flag *replay_flag(char c)
+{
+	switch (c) {
+	case 'S': return mailimap_flag_new_seen();
+	case 'R': return mailimap_flag_new_answered();
+	case 'F': return mailimap_flag_new_flagged();
+	case 'T': return mailimap_flag_new_deleted();
+	case 'D': return mailimap_flag_new_draft();
+	default: return NULL;
+	}
+}
+
+static struct mailimap_set *replay_uid(unsigned long uid)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+
+	mailimap_set_add_interval(set, (uint32_t)uid, (uint32_t)uid);
+	return set;
+}
+
+static int replay_select(struct imap_session *s, const char *name, char **cause)
+{
+	int rc;
+
+	if (s->selected && strcmp(s->selected, name) == 0)
+		return 0;
+	rc = mailimap_select(s->imap, name);
+	s->round_trips++;
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "cannot open the folder", rc);
+		return rc == MAILIMAP_ERROR_STREAM ? -1 : 1;
+	}
+	xstrset(&s->selected, name);
+	return 0;
+}
+
+/* UID STORE uid (+|-)FLAGS.SILENT (...) for the letters in which. */
+static int replay_store(struct imap_session *s, unsigned long uid, bool add, const char *which,
+			char **cause)
+{
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	struct mailimap_store_att_flags *att;
+	struct mailimap_set *set;
+	int rc;
+
+	for (const char *c = which; *c; c++) {
+		struct mailimap_flag *f = replay_flag(*c);
+		if (f)
+			mailimap_flag_list_add(fl, f);
+	}
+	att = add ? mailimap_store_att_flags_new_add_flags_silent(fl)
+		  : mailimap_store_att_flags_new_remove_flags_silent(fl);
+	set = replay_uid(uid);
+	rc = mailimap_uid_store(s->imap, set, att);
+	s->round_trips++;
+	mailimap_set_free(set);
+	mailimap_store_att_flags_free(att);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "cannot change flags", rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether uid still exists in the selected folder. */
+static int replay_exists(struct imap_session *s, unsigned long uid, char **cause)
+{
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att(mailimap_fetch_att_new_uid());
+	struct mailimap_set *set = replay_uid(uid);
+	clist *result = NULL;
+	int rc = mailimap_uid_fetch(s->imap, set, ft, &result);
+	bool found = false;
+
+	s->round_trips++;
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "cannot look the message up", rc);
+		return -1;
+	}
+	found = clist_count(result) > 0;
+	mailimap_fetch_list_free(result);
+	return found;
+}
+
+static int replay_expunge(struct imap_session *s, unsigned long uid, char **cause)
+{
+	struct mailimap_set *set;
+	int rc;
+
+	if (replay_store(s, uid, true, "T", cause) < 0)
+		return -1;
+	if (mailimap_has_uidplus(s->imap)) {
+		set = replay_uid(uid);
+		rc = mailimap_uid_expunge(s->imap, set);
+		mailimap_set_free(set);
+	} else {
+		rc = mailimap_expunge(s->imap);
+	}
+	s->round_trips++;
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "cannot expunge", rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Moves uid to dest; *newuid is its UID there when the server says (UIDPLUS). */
+static int replay_move(struct imap_session *s, unsigned long uid, const char *dest,
+		       unsigned long *newuid, char **cause)
+{
+	struct mailimap_set *set = replay_uid(uid), *src_r = NULL, *dst_r = NULL;
+	uint32_t uidvalidity = 0;
+	int rc;
+
+	*newuid = 0;
+	if (mailimap_has_extension(s->imap, "MOVE")) {
+		rc = mailimap_has_uidplus(s->imap)
+			? mailimap_uidplus_uid_move(s->imap, set, dest, &uidvalidity, &src_r, &dst_r)
+			: mailimap_uid_move(s->imap, set, dest);
+	} else {
+		/* no MOVE: COPY, then delete the original */
+		rc = mailimap_has_uidplus(s->imap)
+			? mailimap_uidplus_uid_copy(s->imap, set, dest, &uidvalidity, &src_r, &dst_r)
+			: mailimap_uid_copy(s->imap, set, dest);
+		if (rc == MAILIMAP_NO_ERROR) {
+			s->round_trips++;
+			if (replay_expunge(s, uid, cause) < 0) {
+				mailimap_set_free(set);
+				return -1;
+			}
+		}
+	}
+	s->round_trips++;
+	mailimap_set_free(set);
+	if (dst_r) {
+		clistiter *it = clist_begin(dst_r->set_list);
+		if (it)
+			*newuid = ((struct mailimap_set_item *)clist_content(it))->set_first;
+		mailimap_set_free(dst_r);
+	}
+	if (src_r)
+		mailimap_set_free(src_r);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "cannot move the message", rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* The server's name of local folder name, from the list (or name itself). */
+static const char *replay_server_name(const struct imap_folder *list, size_t n, const char *local)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i].local, local) == 0)
+			return list[i].name;
+	return NULL;
+}
+
+int imap_replay(struct imap_session *s, struct store *st, const char *account,
+		const struct journal_entry *v, size_t n, bool *done,
+		imap_replay_note_fn *note, void *arg, char **cause)
+{
+	struct imap_folder *list = NULL;
+	size_t nl = 0;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if (imap_list_folders(s, &list, &nl, cause) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct journal_entry *e = &v[i];
+		const char *src = replay_server_name(list, nl, e->folder);
+		char *why = NULL, *msg;
+		int r;
+
+		done[i] = false;
+		if (!src) {
+			msg = xasprintf("%s: the folder is gone from the server; a change made "
+					"offline to a message in it was dropped", e->folder);
+			note(arg, msg);
+			free(msg);
+			done[i] = true;
+			continue;
+		}
+		r = replay_select(s, src, &why);
+		if (r < 0) {
+			*cause = why;
+			rc = -1;
+			break;
+		}
+		if (r > 0) {
+			note(arg, why);
+			free(why);
+			done[i] = true;
+			continue;
+		}
+		if (strcmp(e->op, "flags") == 0) {
+			struct strbuf add = STRBUF_INIT, del = STRBUF_INIT;
+			for (const char *p = e->arg; *p; p++) {
+				if ((*p == '+' || *p == '-') && p[1]) {
+					struct strbuf *to = *p == '+' ? &add : &del;
+					p++;
+					strbuf_addch(to, *p);
+				}
+			}
+			if ((add.len && replay_store(s, e->uid, true, add.buf, cause) < 0) ||
+			    (del.len && replay_store(s, e->uid, false, del.buf, cause) < 0))
+				rc = -1;
+			else
+				done[i] = true;
+			strbuf_release(&add);
+			strbuf_release(&del);
+		} else if (strcmp(e->op, "move") == 0 || strcmp(e->op, "delete") == 0) {
+			int there = replay_exists(s, e->uid, cause);
+			if (there < 0) {
+				rc = -1;
+				break;
+			}
+			if (!there) {
+				msg = strcmp(e->op, "move") == 0
+					? xasprintf("%s: a message moved to %s while offline is no "
+						    "longer on the server; it stays in %s here",
+						    e->folder, e->arg, e->arg)
+					: xasprintf("%s: a message deleted while offline was already "
+						    "gone from the server", e->folder);
+				note(arg, msg);
+				free(msg);
+				done[i] = true;
+				continue;
+			}
+			if (strcmp(e->op, "delete") == 0) {
+				if (replay_expunge(s, e->uid, cause) < 0)
+					rc = -1;
+				else
+					done[i] = true;
+				continue;
+			}
+			{
+				const char *dest = replay_server_name(list, nl, e->arg);
+				unsigned long newuid = 0;
+				char *file;
+				if (!dest) {
+					msg = xasprintf("%s: cannot move a message to %s, which the server "
+							"does not have; it stays in %s here", e->folder,
+							e->arg, e->arg);
+					note(arg, msg);
+					free(msg);
+					done[i] = true;
+					continue;
+				}
+				if (replay_move(s, e->uid, dest, &newuid, cause) < 0) {
+					rc = -1;
+					break;
+				}
+				done[i] = true;
+				/* the local copy learns its new UID, or makes way for the
+				 * server's copy, which the next sync fetches */
+				file = xasprintf("%s/%s/%s/cur/%s", store_mail_dir(st), account, e->arg,
+						 e->file);
+				if (newuid) {
+					if (store_set_uid(st, file, newuid, &why) < 0) {
+						log_debug("imap: %s", why);
+						free(why);
+					}
+				} else if (store_remove_file(st, file, &why) < 0) {
+					log_debug("imap: %s", why);
+					free(why);
+				}
+				free(file);
+			}
+		} else {
+			msg = xasprintf("unknown journal entry '%s' dropped", e->op);
+			note(arg, msg);
+			free(msg);
+			done[i] = true;
+		}
+	}
+	imap_folders_free(&list, nl);
+	return rc;
+}

@@ -97,7 +97,12 @@ struct imap_session *imap_session_connect(const struct account *a, struct net_ca
 		goto fail;
 	rc = mailimap_connect(s->imap, stream);
 	if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		net_report_fail(r, "%s did not greet as an IMAP server (error %d)", s->url.host, rc);
+		if (rc == MAILIMAP_ERROR_STREAM)
+			net_report_fail(r, "the connection to %s was lost before its greeting",
+					s->url.host);
+		else
+			net_report_fail(r, "%s did not greet as an IMAP server (error %d)",
+					s->url.host, rc);
 		goto fail;
 	}
 	imap_session_caps(s, r);

@@ -407,8 +407,15 @@ static struct stream_data *stream_tls_open(int fd, const struct net_params *p,
 			continue;
 		}
 		if (gnutls_error_is_fatal(r)) {
-			*cause = xasprintf("TLS handshake with %s failed: %s", p->host,
-					   gnutls_strerror(r));
+			if (r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR ||
+			    r == GNUTLS_E_PREMATURE_TERMINATION ||
+			    r == GNUTLS_E_UNEXPECTED_PACKET_LENGTH ||
+			    r == GNUTLS_E_UNEXPECTED_PACKET)
+				*cause = xasprintf("the connection to %s was lost during the TLS "
+						   "handshake (%s)", p->host, gnutls_strerror(r));
+			else
+				*cause = xasprintf("TLS handshake with %s failed: %s", p->host,
+						   gnutls_strerror(r));
 			goto fail;
 		}
 	}

@@ -30,6 +30,8 @@ static const struct cli_cmd {
 	  "change flags (seen, replied, flagged, draft, deleted, passed) here and on the server" },
 	{ "move", cli_move, "ID FOLDER", "move a message to another folder of its account" },
 	{ "delete", cli_delete, "ID", "delete a message (to trash-folder, or for good)" },
+	{ "folder", cli_folder, "create|rename|delete ACCOUNT FOLDER [NEW]",
+	  "create, rename or delete a folder, here and on the server" },
 	{ "folders", cli_folders, "[ACCOUNT]",
 	  "folders of the local store: account, folder, total, unread (TSV)" },
 	{ "list", cli_list, "[--account A] [--folder F] [--limit N] [--json]",

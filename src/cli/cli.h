@@ -47,6 +47,7 @@ int cli_watch(struct cli_ctx *ctx, int argc, char **argv);
 int cli_flag(struct cli_ctx *ctx, int argc, char **argv);
 int cli_move(struct cli_ctx *ctx, int argc, char **argv);
 int cli_delete(struct cli_ctx *ctx, int argc, char **argv);
+int cli_folder(struct cli_ctx *ctx, int argc, char **argv);
 int cli_save(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -153,7 +153,7 @@ static bool sync_imap(struct engine_worker *w, const char *only, unsigned flags)
 	/* INBOX first, before even listing the folders: on a slow link that
 	 * is a round trip less before the first screen */
 	if (!only || strcmp(only, "INBOX") == 0) {
-		struct imap_folder inbox = { (char *)"INBOX", (char *)"INBOX", NULL, false };
+		struct imap_folder inbox = { (char *)"INBOX", (char *)"INBOX", NULL, false, 0 };
 		found = true;
 		ok = sync_one(w, s, st, &inbox, flags, &prog) && ok;
 	}

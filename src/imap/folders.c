@@ -44,6 +44,7 @@ int imap_list_folders(struct imap_session *s, struct imap_folder **out, size_t *
 		if (!mb->mb_name)
 			continue;
 		f.name = xstrdup(mb->mb_name);
+		f.delim = delim;
 		f.local = xstrdup(strcasecmp(mb->mb_name, "INBOX") == 0 ? "INBOX" : mb->mb_name);
 		if (delim && delim != '/') {
 			for (char *p = f.local; *p; p++) {

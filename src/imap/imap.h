@@ -29,6 +29,7 @@ struct imap_folder {
 	char *local;       /* the store's name: '/' as delimiter */
 	char *special;     /* SPECIAL-USE attribute ("\\Sent") or NULL */
 	bool noselect;
+	char delim;        /* the server's hierarchy delimiter, 0 if flat */
 };
 
 /* Lists every folder (LIST "" "*").  *out is malloc'd, INBOX first; free

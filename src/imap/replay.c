@@ -171,6 +171,73 @@ static const char *replay_server_name(const struct imap_folder *list, size_t n, 
 	return NULL;
 }
 
+/* The server's name for a new local folder: its delimiter for '/'. */
+static char *replay_new_name(const struct imap_folder *list, size_t n, const char *local)
+{
+	char delim = '/', *name = xstrdup(local);
+
+	for (size_t i = 0; i < n; i++)
+		if (list[i].delim) {
+			delim = list[i].delim;
+			break;
+		}
+	for (char *p = name; *p; p++)
+		if (*p == '/')
+			*p = delim;
+	return name;
+}
+
+/* Folder operations: create (and subscribe), rename, delete.  Returns 0
+ * when confirmed or moot (reported), -1 on a connection error. */
+static int replay_folder(struct imap_session *s, const struct journal_entry *e,
+			 const struct imap_folder *list, size_t nl,
+			 imap_replay_note_fn *note, void *arg, char **cause)
+{
+	const char *have = replay_server_name(list, nl, e->folder);
+	char *name = have ? xstrdup(have) : replay_new_name(list, nl, e->folder), *msg = NULL;
+	int rc = MAILIMAP_NO_ERROR;
+
+	if (strcmp(e->op, "folder-create") == 0) {
+		if (!have) {
+			rc = mailimap_create(s->imap, name);
+			if (rc == MAILIMAP_NO_ERROR)
+				rc = mailimap_subscribe(s->imap, name);
+		}
+	} else if (strcmp(e->op, "folder-rename") == 0) {
+		char *to = replay_new_name(list, nl, e->arg);
+		if (!have)
+			msg = xasprintf("%s was renamed to %s here, but the server has no %s",
+					e->folder, e->arg, e->folder);
+		else if ((rc = mailimap_rename(s->imap, name, to)) == MAILIMAP_NO_ERROR) {
+			mailimap_unsubscribe(s->imap, name);
+			rc = mailimap_subscribe(s->imap, to);
+		}
+		free(to);
+	} else if (have) {  /* folder-delete */
+		if (s->selected && strcmp(s->selected, name) == 0) {
+			mailimap_close(s->imap);
+			FREE_NULL(s->selected);
+		}
+		mailimap_unsubscribe(s->imap, name);
+		rc = mailimap_delete(s->imap, name);
+	}
+	s->round_trips++;
+	free(name);
+	if (rc == MAILIMAP_ERROR_STREAM) {
+		*cause = imap_session_error(s, "cannot change folders", rc);
+		free(msg);
+		return -1;
+	}
+	if (rc != MAILIMAP_NO_ERROR && !msg)
+		msg = xasprintf("%s: the server refused the change: %s", e->folder,
+				imap_session_said(s));
+	if (msg) {
+		note(arg, msg);
+		free(msg);
+	}
+	return 0;
+}
+
 int imap_replay(struct imap_session *s, struct store *st, const char *account,
 		const struct journal_entry *v, size_t n, bool *done,
 		imap_replay_note_fn *note, void *arg, char **cause)
@@ -190,6 +257,20 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 		int r;
 
 		done[i] = false;
+		if (strncmp(e->op, "folder-", 7) == 0) {
+			if (replay_folder(s, e, list, nl, note, arg, cause) < 0) {
+				rc = -1;
+				break;
+			}
+			done[i] = true;
+			/* later entries may name the new folder: list again */
+			imap_folders_free(&list, nl);
+			if (imap_list_folders(s, &list, &nl, cause) < 0) {
+				rc = -1;
+				break;
+			}
+			continue;
+		}
 		if (!src) {
 			msg = xasprintf("%s: the folder is gone from the server; a change made "
 					"offline to a message in it was dropped", e->folder);

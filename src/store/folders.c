@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -211,6 +212,143 @@ out_nocommit:
 		*added = nadd;
 	if (removed)
 		*removed = nrm;
+	free(dir);
+	return rc;
+}
+
+/* Calls fn(s, path, arg) for every message file under dir (recursively). */
+static int folders_each_file(struct store *s, const char *dir, int depth,
+			     int (*fn)(struct store *, const char *, void *), void *arg)
+{
+	DIR *d = depth < 40 ? opendir(dir) : NULL;
+	struct dirent *e;
+	int rc = 0;
+
+	while (d && rc == 0 && (e = readdir(d))) {
+		char *p;
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (folders_is_dir(p))
+			rc = folders_each_file(s, p, depth + 1, fn, arg);
+		else if (strstr(dir, "/cur") || strstr(dir, "/new"))
+			rc = fn(s, p, arg);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return rc;
+}
+
+struct folders_move {
+	const char *from, *to;  /* directory prefixes */
+	char **cause;
+};
+
+static int folders_reindex(struct store *s, const char *newpath, void *arg)
+{
+	struct folders_move *m = arg;
+	char *old = xasprintf("%s%s", m->from, newpath + strlen(m->to));
+	notmuch_message_t *msg = NULL;
+	notmuch_status_t st = notmuch_database_index_file(s->db, newpath, NULL, &msg);
+
+	if (msg)
+		notmuch_message_destroy(msg);
+	if (st != NOTMUCH_STATUS_SUCCESS && st != NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID &&
+	    st != NOTMUCH_STATUS_FILE_NOT_EMAIL) {
+		*m->cause = store_status_text(s, st);
+		free(old);
+		return -1;
+	}
+	notmuch_database_remove_message(s->db, old);
+	free(old);
+	return 0;
+}
+
+int store_folder_rename(struct store *s, const char *account, const char *from, const char *to,
+			char **cause)
+{
+	char *src, *dst, *parent;
+	struct folders_move m;
+	int rc;
+
+	if (!store_folder_valid(to, cause) || !store_folder_valid(from, cause))
+		return -1;
+	src = maildir_folder_path(s, account, from);
+	dst = maildir_folder_path(s, account, to);
+	if (!folders_is_dir(src)) {
+		*cause = xasprintf("there is no folder %s", from);
+		rc = -1;
+		goto out;
+	}
+	if (access(dst, F_OK) == 0) {
+		*cause = xasprintf("a folder %s exists already", to);
+		rc = -1;
+		goto out;
+	}
+	parent = xstrdup(dst);
+	*strrchr(parent, '/') = '\0';
+	rc = maildir_mkdirs(parent, cause);
+	free(parent);
+	if (rc < 0)
+		goto out;
+	if (rename(src, dst) < 0) {
+		*cause = xasprintf("cannot rename %s: %s", src, strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	m.from = src;
+	m.to = dst;
+	m.cause = cause;
+	rc = folders_each_file(s, dst, 0, folders_reindex, &m);
+out:
+	free(src);
+	free(dst);
+	return rc;
+}
+
+static int folders_drop(struct store *s, const char *path, void *arg)
+{
+	return store_remove_file(s, path, arg);
+}
+
+static void folders_rmtree(const char *dir, int depth)
+{
+	DIR *d = depth < 40 ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *p;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (folders_is_dir(p))
+			folders_rmtree(p, depth + 1);
+		else
+			unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+int store_folder_delete(struct store *s, const char *account, const char *folder, char **cause)
+{
+	char *dir;
+	int rc;
+
+	if (!store_folder_valid(folder, cause))
+		return -1;
+	dir = maildir_folder_path(s, account, folder);
+	if (!folders_is_dir(dir)) {
+		*cause = xasprintf("there is no folder %s", folder);
+		free(dir);
+		return -1;
+	}
+	rc = folders_each_file(s, dir, 0, folders_drop, cause);
+	if (rc == 0)
+		folders_rmtree(dir, 0);
 	free(dir);
 	return rc;
 }

@@ -48,6 +48,14 @@ int store_commit(struct store *s, char **cause);
 /* Creates account/folder's Maildir (cur, new, tmp).  0 or -1 with *cause. */
 int store_folder_create(struct store *s, const char *account, const char *folder, char **cause);
 
+/* Renames account/from to account/to (with its subfolders), telling the
+ * index about every file.  0, or -1 with *cause (nothing changed). */
+int store_folder_rename(struct store *s, const char *account, const char *from, const char *to,
+			char **cause);
+/* Removes account/folder, its messages and its subfolders from the store.
+ * 0, or -1 with *cause. */
+int store_folder_delete(struct store *s, const char *account, const char *folder, char **cause);
+
 /* Checks a folder name: components separated by '/', none empty, ".", "..",
  * or starting with '.', no control characters.  False with *cause. */
 bool store_folder_valid(const char *folder, char **cause);

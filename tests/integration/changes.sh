@@ -91,4 +91,19 @@ for i in $(seq 10 39); do
 done
 expect_status "after kills during replay, every offline change reached the server" 0 "$missing"
 [ ! -s "$T/data/mail/b/.petrel-journal" ] && t_ok "journal empty at the end" || t_fail "journal not empty"
+# folders: create, rename, delete; online and through the journal
+has() { $D mailbox list -u bob | grep -qx "$1"; }
+p on folder create b "New$$" >/dev/null 2>&1
+has "New$$" && t_ok "folder create reaches the server" || t_fail "folder not created on the server"
+p on folder rename b "New$$" "Renamed$$" >/dev/null 2>&1
+has "Renamed$$" && ! has "New$$" && t_ok "folder rename reaches the server" || t_fail "rename missing"
+p off folder create b "Off$$" >/dev/null 2>&1
+[ -d "$T/data/mail/b/Off$$/cur" ] && t_ok "offline folder create applied locally" || t_fail "no local folder"
+has "Off$$" && t_fail "offline create reached the server?" || t_ok "offline create waits in the journal"
+p on sync >/dev/null 2>&1
+has "Off$$" && t_ok "journaled folder create replayed" || t_fail "journaled create not replayed"
+p on folder delete b "Renamed$$" >/dev/null 2>&1
+has "Renamed$$" && t_fail "folder delete did not reach the server" || t_ok "folder delete reaches the server"
+p on folder rename b INBOX Other >"$T/out" 2>&1
+expect_status "INBOX cannot be renamed" 2 "$?"
 finish

@@ -80,6 +80,10 @@ enum option_scope {
 	  "The folder deleted messages are moved to.") \
 	X(TIMEOUT, "timeout", OPT_DURATION, OPT_BOTH, "60s", NULL, \
 	  "Network timeout: a server silent this long is given up on.") \
+	X(THEME, "theme", OPT_STRING, OPT_GLOBAL, "default", NULL, \
+	  "Colours of the terminal UI: default, solarized-dark, mono, or a .theme file.") \
+	X(KEYMAP, "keymap", OPT_STRING, OPT_GLOBAL, "default", NULL, \
+	  "Keys of the terminal UI: default (mutt and vi habits), emacs, or a .keys file.") \
 	X(HTML_COMMAND, "html-command", OPT_COMMAND, OPT_GLOBAL, NULL, NULL, \
 	  "Program that turns HTML on its standard input into text, e.g. w3m -dump -T text/html.") \
 	X(LOG_FILE, "log-file", OPT_PATH, OPT_GLOBAL, NULL, NULL, \

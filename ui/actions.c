@@ -1,0 +1,113 @@
+/*
+ * The one table of actions: every thing a key can do has a name here, the
+ * function that does it and one line of help.  Keymaps bind keys to these
+ * names, ":" runs them by name, and the help screen and the KEYS section
+ * of petrel(1) are generated from (or checked against) this table.
+ *
+ * An action belongs to a context (the view where it makes sense) or is
+ * global.  Compose and queue actions come with sending (not built yet).
+ */
+#include <string.h>
+
+#include "core/util.h"
+#include "ui/private.h"
+
+#define A(name, ctx, fn, arg, help) { name, UI_CTX_##ctx, fn, arg, help }
+
+const struct ui_action ui_actions[] = {
+	A("app.quit", GLOBAL, ui_app_quit, NULL, "quit petrel"),
+	A("app.help", GLOBAL, ui_help_open, NULL, "show every action with its keys"),
+	A("app.command", GLOBAL, ui_cmdline_command, NULL,
+	  "run an action by name (Tab completes)"),
+	A("app.sync", GLOBAL, ui_app_sync, NULL,
+	  "sync the current account with its server in the background"),
+	A("app.redraw", GLOBAL, ui_app_redraw, NULL, "redraw the whole screen"),
+	A("app.suspend", GLOBAL, ui_app_suspend, NULL, "suspend petrel (fg resumes it)"),
+	A("app.cancel", GLOBAL, ui_app_cancel, NULL, "cancel a typed count or key sequence"),
+
+	A("folders.toggle", GLOBAL, ui_folders_toggle, NULL, "show or hide the folder sidebar"),
+	A("folders.focus", GLOBAL, ui_folders_focus, NULL,
+	  "move between the folder sidebar and the message list"),
+	A("folders.next", FOLDERS, ui_folders_next, NULL, "next folder"),
+	A("folders.prev", FOLDERS, ui_folders_prev, NULL, "previous folder"),
+	A("folders.open", FOLDERS, ui_folders_open, "ACCOUNT/FOLDER",
+	  "open the folder under the cursor (or the one named)"),
+	A("folders.next-unread", FOLDERS, ui_folders_next_unread, NULL,
+	  "next folder with unread mail"),
+
+	A("index.next", INDEX, ui_index_next, NULL, "next message"),
+	A("index.prev", INDEX, ui_index_prev, NULL, "previous message"),
+	A("index.page-down", INDEX, ui_index_page_down, NULL, "one screen down"),
+	A("index.page-up", INDEX, ui_index_page_up, NULL, "one screen up"),
+	A("index.first", INDEX, ui_index_first, NULL, "newest message (or message N of a count)"),
+	A("index.last", INDEX, ui_index_last, NULL, "oldest message (or message N of a count)"),
+	A("index.open", INDEX, ui_index_open, NULL, "read the message under the cursor"),
+	A("index.next-unread", INDEX, ui_index_next_unread, NULL, "next unread message"),
+	A("index.limit", INDEX, ui_index_limit, "QUERY",
+	  "show only the messages matching a query (empty: all)"),
+	A("index.search", INDEX, ui_index_search, "QUERY",
+	  "find the next message matching a query (notmuch syntax)"),
+	A("index.search-next", INDEX, ui_index_search_next, NULL, "repeat the last search"),
+	A("index.search-prev", INDEX, ui_index_search_prev, NULL,
+	  "repeat the last search backwards"),
+	A("index.search-all", INDEX, ui_index_search_all, "QUERY",
+	  "list the messages of every account matching a query"),
+
+	A("pager.quit", PAGER, ui_pager_quit, NULL, "back to the message list"),
+	A("pager.down", PAGER, ui_pager_down, NULL, "scroll one line down"),
+	A("pager.up", PAGER, ui_pager_up, NULL, "scroll one line up"),
+	A("pager.page-down", PAGER, ui_pager_page_down, NULL,
+	  "one screen down (at the end: next message)"),
+	A("pager.page-up", PAGER, ui_pager_page_up, NULL, "one screen up"),
+	A("pager.top", PAGER, ui_pager_top, NULL, "top of the message"),
+	A("pager.bottom", PAGER, ui_pager_bottom, NULL, "end of the message"),
+	A("pager.next", PAGER, ui_pager_next, NULL, "next message, staying in the pager"),
+	A("pager.prev", PAGER, ui_pager_prev, NULL, "previous message, staying in the pager"),
+	A("pager.next-unread", PAGER, ui_pager_next_unread, NULL, "next unread message"),
+	A("pager.headers", PAGER, ui_pager_headers, NULL, "show all headers, or the usual few"),
+	A("pager.skip-quoted", PAGER, ui_pager_skip_quoted, NULL,
+	  "skip past the quoted text below the top line"),
+	A("pager.attachments", PAGER, ui_attach_open, NULL, "list the message's attachments"),
+
+	A("attach.next", ATTACH, ui_attach_next, NULL, "next attachment"),
+	A("attach.prev", ATTACH, ui_attach_prev, NULL, "previous attachment"),
+	A("attach.save", ATTACH, ui_attach_save, "DIR",
+	  "save the attachment into a folder (asks which; never overwrites silently)"),
+	A("attach.quit", ATTACH, ui_attach_quit, NULL, "back to the message"),
+
+	A("help.quit", HELP, ui_help_quit, NULL, "close the help"),
+	A("help.down", HELP, ui_help_down, NULL, "scroll one line down"),
+	A("help.up", HELP, ui_help_up, NULL, "scroll one line up"),
+	A("help.page-down", HELP, ui_help_page_down, NULL, "one screen down"),
+	A("help.page-up", HELP, ui_help_page_up, NULL, "one screen up"),
+};
+
+const size_t ui_n_actions = ARRAY_SIZE(ui_actions);
+
+const struct ui_action *ui_action_find(const char *name)
+{
+	for (size_t i = 0; i < ui_n_actions; i++)
+		if (strcmp(ui_actions[i].name, name) == 0)
+			return &ui_actions[i];
+	return NULL;
+}
+
+void ui_action_run(struct ui *ui, const struct ui_action *a, int count, const char *arg)
+{
+	enum ui_ctx ctx = ui_app_context(ui);
+	static const char *const where[UI_CTX__COUNT] = {
+		[UI_CTX_INDEX] = "the message list",
+		[UI_CTX_PAGER] = "the pager",
+		[UI_CTX_FOLDERS] = "the folder sidebar",
+		[UI_CTX_ATTACH] = "the attachment list",
+		[UI_CTX_HELP] = "the help screen",
+	};
+
+	/* the sidebar's own actions work whenever it is shown */
+	if (a->ctx != UI_CTX_GLOBAL && a->ctx != ctx &&
+	    !(a->ctx == UI_CTX_FOLDERS && ui->sidebar_shown)) {
+		ui_message(ui, true, "%s works in %s", a->name, where[a->ctx]);
+		return;
+	}
+	a->fn(ui, count, arg);
+}

@@ -1,0 +1,441 @@
+/*
+ * The pager: the index's current message rendered by src/mime (already
+ * sanitized), wrapped to the window, with headers, quoted text and the
+ * signature in their own colours.  A message whose body is not in the store
+ * shows its headers at once with a note, while the engine fetches the body
+ * (interactive priority); the note becomes the reason if the fetch fails.
+ * Next and previous message move the index's cursor without leaving.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "mime/mime.h"
+#include "ui/private.h"
+
+#define PAGER_MAX_MESSAGE (64u << 20)
+
+struct pager_line {
+	size_t off, len;
+	enum ui_el el;
+};
+
+struct ui_pager {
+	char *id;
+	long account;
+	struct mime_message *m;
+	char *text;              /* what is shown: render + notes */
+	struct pager_line *lines;
+	size_t n, cap, top;
+	int width;               /* lines are wrapped for this width */
+	bool all_headers;
+	bool partial;
+	unsigned long fetch_cmd;
+	char *note;              /* sanitized: fetching, or why not */
+	char *subject;           /* sanitized */
+};
+
+void ui_pager_new(struct ui *ui)
+{
+	ui->pager = xcalloc(1, sizeof(*ui->pager));
+	ui->pager->account = -1;
+}
+
+static void pager_clear(struct ui_pager *p)
+{
+	mime_message_free(&p->m);
+	FREE_NULL(p->text);
+	FREE_NULL(p->lines);
+	p->n = p->cap = 0;
+	p->width = 0;
+}
+
+void ui_pager_free(struct ui *ui)
+{
+	struct ui_pager *p = ui->pager;
+
+	if (!p)
+		return;
+	pager_clear(p);
+	free(p->id);
+	free(p->note);
+	free(p->subject);
+	FREE_NULL(ui->pager);
+}
+
+struct mime_message *ui_pager_message(struct ui *ui)
+{
+	return ui->pager->m;
+}
+
+static void pager_add_line(struct ui_pager *p, size_t off, size_t len, enum ui_el el)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 256;
+		p->lines = xrealloc(p->lines, p->cap * sizeof(*p->lines));
+	}
+	p->lines[p->n++] = (struct pager_line){ off, len, el };
+}
+
+/* The colour of one logical line. */
+static enum ui_el pager_class(const char *s, size_t len, bool in_headers, bool *in_sig)
+{
+	size_t i = 0;
+	int depth = 0;
+
+	if (in_headers)
+		return UI_EL_PAGER_HEADER;
+	if ((len == 3 && memcmp(s, "-- ", 3) == 0) || (len == 2 && memcmp(s, "--", 2) == 0))
+		*in_sig = true;
+	if (len == 12 && memcmp(s, "Attachments:", 12) == 0)
+		*in_sig = false;
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']')
+		return UI_EL_PAGER_NOTE;
+	if (*in_sig)
+		return UI_EL_PAGER_SIGNATURE;
+	while (i < len && (s[i] == ' ' || s[i] == '>')) {
+		if (s[i] == '>')
+			depth++;
+		i++;
+	}
+	if (depth)
+		return depth % 2 ? UI_EL_PAGER_QUOTE1 : UI_EL_PAGER_QUOTE2;
+	return UI_EL_NORMAL;
+}
+
+/* Splits the text into screen lines for width columns (word-wrapped). */
+static void pager_wrap(struct ui_pager *p, int width)
+{
+	const char *t = p->text;
+	size_t len = strlen(t), pos = 0;
+	bool in_headers = true, in_sig = false;
+
+	p->n = 0;
+	p->width = width;
+	if (width < 1)
+		width = 1;
+	while (pos <= len) {
+		const char *nl = memchr(t + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - t) : len, l = end - pos;
+		enum ui_el el;
+
+		if (!nl && l == 0)
+			break;
+		if (in_headers && l == 0)
+			in_headers = false;
+		el = pager_class(t + pos, l, in_headers, &in_sig);
+		do {
+			size_t fit = ui_text_fit(t + pos, l, width);
+			if (fit < l) {
+				/* break after the last space that leaves a decent line */
+				for (size_t k = fit; k > fit / 2; k--)
+					if (t[pos + k - 1] == ' ') {
+						fit = k;
+						break;
+					}
+				if (fit == 0) {   /* not even one character fits */
+					wchar_t wc;
+					fit = ui_utf8_next(t + pos, l, &wc);
+				}
+			}
+			pager_add_line(p, pos, fit, el);
+			pos += fit;
+			l -= fit;
+		} while (l > 0);
+		pos = end + 1;
+	}
+}
+
+/* Builds the shown text: headers, the note, then the rest of the render. */
+static void pager_compose(struct ui_pager *p)
+{
+	char *r = mime_render(p->m, p->all_headers ? MIME_RENDER_ALL_HEADERS : 0);
+	struct strbuf sb = STRBUF_INIT;
+	char *blank = strstr(r, "\n\n");
+
+	if (p->note && blank) {
+		strbuf_add(&sb, r, (size_t)(blank - r) + 1);
+		strbuf_addf(&sb, "\n[%s]\n", p->note);
+		strbuf_addstr(&sb, blank + 1);
+	} else if (p->note) {
+		strbuf_addstr(&sb, r);
+		strbuf_addf(&sb, "%s\n[%s]\n", *r && r[strlen(r) - 1] != '\n' ? "\n" : "", p->note);
+	} else {
+		strbuf_addstr(&sb, r);
+	}
+	free(r);
+	free(p->text);
+	p->text = strbuf_detach(&sb);
+	p->width = 0;   /* rewrap on the next draw */
+}
+
+/* Reads the message file (looked up again if it moved); NULL with *cause. */
+static char *pager_read(struct ui *ui, const char *path, size_t *len, bool *partial,
+			char **cause)
+{
+	struct ui_pager *p = ui->pager;
+	struct store *s = p->account >= 0 ? ui_app_store(ui, (size_t)p->account) : NULL;
+	struct store_location loc = { 0 };
+	char *data = NULL, *why = NULL;
+
+	if (path && (data = store_read_file(path, PAGER_MAX_MESSAGE, len, &why)))
+		return data;
+	free(why);
+	if (!s || store_locate(s, p->id, &loc, cause) < 0)
+		return NULL;
+	*partial = loc.partial;
+	data = store_read_file(loc.path, PAGER_MAX_MESSAGE, len, cause);
+	store_location_release(&loc);
+	return data;
+}
+
+static void pager_load(struct ui *ui, const char *path)
+{
+	struct ui_pager *p = ui->pager;
+	size_t len = 0;
+	char *cause = NULL, *data;
+
+	pager_clear(p);
+	p->top = 0;
+	data = pager_read(ui, path, &len, &p->partial, &cause);
+	if (!data) {
+		char *safe = sanitize_line(cause ? cause : "the message is gone");
+		free(p->note);
+		p->note = xasprintf("This message cannot be read: %s", safe);
+		free(safe);
+		free(cause);
+		p->m = mime_parse(NULL, 0);
+	} else {
+		p->m = mime_parse(data, len);
+		free(data);
+	}
+	pager_compose(p);
+	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
+}
+
+void ui_pager_open(struct ui *ui)
+{
+	struct ui_pager *p = ui->pager;
+	const struct ui_row *r = ui_index_current(ui);
+	char *cause = NULL;
+
+	if (!r)
+		return;
+	xstrset(&p->id, r->id);
+	xstrset(&p->subject, r->subject);
+	p->account = ui_app_account(ui, r->account);
+	if (p->account < 0)
+		p->account = ui_index_account(ui);
+	p->partial = r->flags & UI_ROW_PARTIAL;
+	p->fetch_cmd = 0;
+	FREE_NULL(p->note);
+	if (p->partial && p->account >= 0) {
+		p->fetch_cmd = engine_submit(ui->engine, ui->accounts[p->account].a->name,
+					     ENGINE_CMD_FETCH_BODY, p->id, 0,
+					     ENGINE_PRIO_INTERACTIVE, &cause);
+		if (p->fetch_cmd) {
+			p->note = xstrdup("Only the headers are here; fetching the body "
+					  "from the server\u2026");
+		} else {
+			char *safe = sanitize_line(cause);
+			p->note = xasprintf("The body of this message is not downloaded: %s", safe);
+			free(safe);
+			free(cause);
+		}
+	} else if (p->partial) {
+		p->note = xstrdup("The body of this message is not downloaded.");
+	}
+	pager_load(ui, r->path);
+	if (ui->view != UI_VIEW_PAGER)
+		ui_app_show(ui, UI_VIEW_PAGER);
+}
+
+void ui_pager_engine_done(struct ui *ui, unsigned long cmd, bool ok, const char *why)
+{
+	struct ui_pager *p = ui->pager;
+
+	if (!p || !cmd || cmd != p->fetch_cmd)
+		return;
+	if (ok) {
+		p->fetch_cmd = 0;
+		FREE_NULL(p->note);
+		if (p->account >= 0)
+			ui->accounts[p->account].changed = true;   /* reopen, then reload */
+		return;
+	}
+	if (why || !p->note || strstr(p->note, "fetching")) {
+		free(p->note);
+		p->note = xasprintf("The body of this message is not downloaded: %s",
+				    why ? why : "the fetch failed");
+	}
+	if (!why)
+		p->fetch_cmd = 0;
+	pager_compose(p);
+	ui->dirty |= UI_DIRTY_MAIN;
+}
+
+void ui_pager_refresh(struct ui *ui)
+{
+	struct ui_pager *p = ui->pager;
+	size_t top = p->top;
+
+	if (!p->id || ui->view == UI_VIEW_INDEX || !p->partial || p->fetch_cmd)
+		return;
+	/* the body arrived: the file was replaced, look it up again */
+	pager_load(ui, NULL);
+	p->top = top < p->n ? top : 0;
+}
+
+void ui_pager_draw(struct ui *ui)
+{
+	struct ui_pager *p = ui->pager;
+
+	if (!p->text)
+		return;
+	if (p->width != ui->main_w)
+		pager_wrap(p, ui->main_w);
+	if (p->top >= p->n)
+		p->top = p->n ? p->n - 1 : 0;
+	for (int y = 0; y < ui->main_h; y++) {
+		size_t i = p->top + (size_t)y;
+		if (i < p->n)
+			ui_draw_text(ui->main_y + y, ui->main_x, ui->main_w, p->text + p->lines[i].off,
+				     p->lines[i].len, ui_theme_attr(p->lines[i].el), true);
+		else
+			ui_draw_fill(ui->main_y + y, ui->main_x, ui->main_w,
+				     ui_theme_attr(UI_EL_NORMAL));
+	}
+}
+
+void ui_pager_describe(struct ui *ui, char *buf, size_t size)
+{
+	struct ui_pager *p = ui->pager;
+	size_t h = ui->main_h > 0 ? (size_t)ui->main_h : 1;
+	unsigned pct = p->n <= h ? 100 : (unsigned)((p->top + h) * 100 / p->n);
+
+	snprintf(buf, size, "%s  (%u%%)", p->subject ? p->subject : "", pct > 100 ? 100 : pct);
+}
+
+/* ---- actions ---- */
+
+static void pager_scroll(struct ui *ui, long by)
+{
+	struct ui_pager *p = ui->pager;
+	size_t h = ui->main_h > 0 ? (size_t)ui->main_h : 1;
+	long max = p->n > h ? (long)(p->n - h) : 0, top = (long)p->top + by;
+
+	if (p->width != ui->main_w && p->text)
+		pager_wrap(p, ui->main_w);
+	p->top = (size_t)(top < 0 ? 0 : top > max ? max : top);
+	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
+}
+
+void ui_pager_quit(struct ui *ui, int count, const char *arg)
+{
+	pager_clear(ui->pager);
+	FREE_NULL(ui->pager->id);
+	ui_app_show(ui, UI_VIEW_INDEX);
+}
+
+void ui_pager_down(struct ui *ui, int count, const char *arg)
+{
+	pager_scroll(ui, count ? count : 1);
+}
+
+void ui_pager_up(struct ui *ui, int count, const char *arg)
+{
+	pager_scroll(ui, -(count ? count : 1));
+}
+
+void ui_pager_page_down(struct ui *ui, int count, const char *arg)
+{
+	struct ui_pager *p = ui->pager;
+	size_t h = ui->main_h > 1 ? (size_t)ui->main_h - 1 : 1;
+
+	if (p->width != ui->main_w && p->text)
+		pager_wrap(p, ui->main_w);
+	if (p->top + h + 1 >= p->n) {
+		ui_pager_next(ui, 0, NULL);
+		return;
+	}
+	pager_scroll(ui, (long)h * (count ? count : 1));
+}
+
+void ui_pager_page_up(struct ui *ui, int count, const char *arg)
+{
+	long h = ui->main_h > 1 ? ui->main_h - 1 : 1;
+
+	pager_scroll(ui, -h * (count ? count : 1));
+}
+
+void ui_pager_top(struct ui *ui, int count, const char *arg)
+{
+	pager_scroll(ui, -(long)ui->pager->top);
+}
+
+void ui_pager_bottom(struct ui *ui, int count, const char *arg)
+{
+	pager_scroll(ui, (long)ui->pager->n);
+}
+
+void ui_pager_next(struct ui *ui, int count, const char *arg)
+{
+	if (!ui_index_move(ui, count ? count : 1)) {
+		ui_message(ui, false, "this is the last message");
+		return;
+	}
+	ui_pager_open(ui);
+}
+
+void ui_pager_prev(struct ui *ui, int count, const char *arg)
+{
+	if (!ui_index_move(ui, -(count ? count : 1))) {
+		ui_message(ui, false, "this is the first message");
+		return;
+	}
+	ui_pager_open(ui);
+}
+
+void ui_pager_next_unread(struct ui *ui, int count, const char *arg)
+{
+	const struct ui_row *r = ui_index_current(ui);
+	char *before = r ? xstrdup(r->id) : NULL;
+
+	ui_index_next_unread(ui, 0, NULL);
+	r = ui_index_current(ui);
+	if (r && (!before || strcmp(before, r->id) != 0))
+		ui_pager_open(ui);
+	free(before);
+}
+
+void ui_pager_headers(struct ui *ui, int count, const char *arg)
+{
+	struct ui_pager *p = ui->pager;
+
+	if (!p->m)
+		return;
+	p->all_headers = !p->all_headers;
+	pager_compose(p);
+	p->top = 0;
+	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
+}
+
+void ui_pager_skip_quoted(struct ui *ui, int count, const char *arg)
+{
+	struct ui_pager *p = ui->pager;
+	size_t i = p->top + 1;
+
+	if (p->width != ui->main_w && p->text)
+		pager_wrap(p, ui->main_w);
+	while (i < p->n && p->lines[i].el != UI_EL_PAGER_QUOTE1 &&
+	       p->lines[i].el != UI_EL_PAGER_QUOTE2)
+		i++;
+	while (i < p->n && (p->lines[i].el == UI_EL_PAGER_QUOTE1 ||
+			    p->lines[i].el == UI_EL_PAGER_QUOTE2))
+		i++;
+	if (i >= p->n) {
+		ui_message(ui, false, "no more quoted text");
+		return;
+	}
+	pager_scroll(ui, (long)i - (long)p->top);
+}

@@ -74,6 +74,16 @@ enum option_scope {
 	  "Bodies of messages younger than this are fetched ahead, for reading offline; 0: none.") \
 	X(PREFETCH_MAX_SIZE, "prefetch-max-size", OPT_SIZE, OPT_BOTH, "2M", NULL, \
 	  "Messages larger than this are not fetched ahead, only when opened.") \
+	X(POP3_MODE, "pop3-mode", OPT_ENUM, OPT_BOTH, "keep", "keep|delete", \
+	  "POP3: keep mail on the server (tracked by UIDL), or delete it once stored here.") \
+	X(POP3_DELETE_AFTER, "pop3-delete-after", OPT_DURATION, OPT_BOTH, "0", NULL, \
+	  "POP3 keep mode: delete from the server this long after first download; 0: never.") \
+	X(POP3_DELETE_WITH_LOCAL, "pop3-delete-with-local", OPT_BOOL, OPT_BOTH, "no", NULL, \
+	  "POP3 keep mode: delete from the server what was deleted here.") \
+	X(POP3_HEADERS_FIRST, "pop3-headers-first", OPT_BOOL, OPT_BOTH, "no", NULL, \
+	  "POP3: fetch the headers of new mail first (newest first), bodies after or when opened.") \
+	X(POP3_MAX_SIZE, "pop3-max-size", OPT_SIZE, OPT_BOTH, "0", NULL, \
+	  "POP3: larger messages are kept as headers only until opened; 0: no limit.") \
 	X(DELETE, "delete", OPT_ENUM, OPT_BOTH, "trash", "trash|expunge", \
 	  "What deleting a message does: move it to trash-folder, or remove it for good.") \
 	X(TRASH_FOLDER, "trash-folder", OPT_STRING, OPT_BOTH, "Trash", NULL, \

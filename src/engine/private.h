@@ -18,6 +18,13 @@ bool engine_op_check(struct engine_worker *w);
 bool engine_op_sync(struct engine_worker *w, const char *folder, unsigned flags);
 bool engine_op_fetch_body(struct engine_worker *w, const char *id);
 
+/* POP3 accounts (pop3.c): the sync of folder (NULL or INBOX), and the body
+ * of the header-only copy at loc (message id) into store st. */
+struct store;
+struct store_location;
+bool engine_pop3_sync(struct engine_worker *w, const char *folder, unsigned flags);
+bool engine_pop3_fetch_body(struct engine_worker *w, struct store *st,
+			    const struct store_location *loc, const char *id);
 bool engine_op_watch(struct engine_worker *w);
 
 #endif

@@ -196,8 +196,7 @@ bool engine_op_sync(struct engine_worker *w, const char *folder, unsigned flags)
 		return sync_imap(w, folder, flags);
 	if (strcmp(type, "local") == 0)
 		return true;  /* nothing to sync: the store is all there is */
-	sync_error(w, NULL, "syncing POP3 accounts is not implemented yet");
-	return false;
+	return engine_pop3_sync(w, folder, flags);
 }
 
 bool engine_op_fetch_body(struct engine_worker *w, const char *id)
@@ -222,9 +221,13 @@ bool engine_op_fetch_body(struct engine_worker *w, const char *id)
 		ok = true;  /* already here */
 		goto out;
 	}
+	if (strcmp(config_account_type(a), "pop3") == 0) {
+		ok = engine_pop3_fetch_body(w, st, &loc, id);
+		goto out;
+	}
 	if (strcmp(config_account_type(a), "imap") != 0 || !loc.uid) {
 		sync_error(w, NULL, "this message's body is not in the store, and only IMAP "
-			   "accounts can fetch it");
+			   "and POP3 accounts can fetch it");
 		goto out;
 	}
 	s = imap_session_connect(a, engine_worker_cancel(w), &r);

@@ -1,6 +1,11 @@
 /*
- * A POP3 session: connect, STLS, CAPA, login, quit.
+ * A POP3 session: connect, STLS, CAPA, login with libetpan; after the
+ * login, commands are pipelined through petrel's own reader (private.h),
+ * which also reads multi-line answers without libetpan's limits (a NUL
+ * byte in a line, a line without end).  QUIT, or a drop without it.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -8,18 +13,8 @@
 #include <libetpan/libetpan.h>
 
 #include "core/log.h"
-#include "core/util.h"
-#include "pop3/pop3.h"
-
-struct pop3_session {
-	const struct account *account;
-	mailpop3 *pop3;
-	struct url url;
-	struct net_params params;
-	char pin[65];
-	bool usable;
-	bool has_stls, has_user, has_uidl;
-};
+#include "mime/mime.h"
+#include "pop3/private.h"
 
 static const char *pop3_session_said(const struct pop3_session *s)
 {
@@ -34,7 +29,7 @@ static void pop3_session_capa(struct pop3_session *s, struct net_report *r)
 	clist *capa = NULL;
 	clistiter *it;
 
-	s->has_stls = s->has_user = s->has_uidl = false;
+	s->has_stls = s->has_user = s->has_uidl = s->has_top = s->has_pipelining = false;
 	if (mailpop3_capa(s->pop3, &capa) != MAILPOP3_NO_ERROR)
 		return;
 	for (it = clist_begin(capa); it; it = clist_next(it)) {
@@ -50,6 +45,10 @@ static void pop3_session_capa(struct pop3_session *s, struct net_report *r)
 			s->has_user = true;
 		else if (strcasecmp(c->cap_name, "UIDL") == 0)
 			s->has_uidl = true;
+		else if (strcasecmp(c->cap_name, "TOP") == 0)
+			s->has_top = true;
+		else if (strcasecmp(c->cap_name, "PIPELINING") == 0)
+			s->has_pipelining = true;
 	}
 	mailpop3_capa_resp_free(capa);
 	free(r->capabilities);
@@ -66,6 +65,7 @@ struct pop3_session *pop3_session_connect(const struct account *a, struct net_ca
 	int rc;
 
 	s->account = a;
+	strbuf_init(&s->line);
 	if (!config_get_url(a, OPTION_POP3, &s->url)) {
 		net_report_fail(r, "account '%s' has no pop3 URL", a->name);
 		free(s);
@@ -118,6 +118,54 @@ fail:
 	return NULL;
 }
 
+/* USER, PASS and STAT in one write (RFC 2449 PIPELINING); the count is
+ * kept for pop3_list_stat. */
+static bool pop3_session_login_pipelined(struct pop3_session *s, const char *user,
+					 const char *secret, struct net_report *r)
+{
+	const char *text;
+	char *cause = NULL, *safe, *end;
+	enum pop3_status st[3];
+	unsigned long count;
+	bool ok = false;
+
+	pop3_session_queue(s, "USER %s", user);
+	pop3_session_queue(s, "PASS %s", secret);
+	pop3_session_queue(s, "STAT");
+	if (pop3_session_flush(s, &cause) < 0)
+		goto broken;
+	st[0] = pop3_session_status(s, &text, &cause);
+	if (st[0] == POP3_BROKEN)
+		goto broken;
+	st[1] = pop3_session_status(s, &text, &cause);
+	if (st[1] == POP3_BROKEN)
+		goto broken;
+	if (st[0] != POP3_OK || st[1] != POP3_OK) {
+		safe = sanitize_line(*text ? text : "no reason given");
+		net_report_fail(r, "login as %s refused by %s: %s", user, s->url.host, safe);
+		free(safe);
+		pop3_session_status(s, &text, &cause);  /* the STAT's -ERR */
+		goto out;
+	}
+	st[2] = pop3_session_status(s, &text, &cause);
+	if (st[2] == POP3_BROKEN)
+		goto broken;
+	count = strtoul(text, &end, 10);
+	if (st[2] == POP3_OK && end != text && count <= 10000000) {
+		s->stat_count = (unsigned)count;
+		s->stat_known = true;
+	}
+	r->logged_in = ok = true;
+	log_debug("pop3: logged in to %s as %s", s->url.host, user);
+	goto out;
+broken:
+	s->usable = false;
+	net_report_fail(r, "the connection to %s broke during login", s->url.host);
+out:
+	free(cause);
+	return ok;
+}
+
 bool pop3_session_login(struct pop3_session *s, struct net_report *r)
 {
 	const struct account *a = s->account;
@@ -133,6 +181,17 @@ bool pop3_session_login(struct pop3_session *s, struct net_report *r)
 		net_report_fail(r, "%s", cause);
 		free(cause);
 		return false;
+	}
+	if (strpbrk(user, "\r\n") || strpbrk(secret, "\r\n")) {
+		util_secret_free(&secret);
+		return net_report_fail(r, "the user name or password of account '%s' has a line "
+				       "break in it", a->name);
+	}
+	if (strcasecmp(auth, "auto") == 0 && s->has_pipelining && s->has_user) {
+		/* one round trip instead of three on a slow link */
+		bool ok = pop3_session_login_pipelined(s, user, secret, r);
+		util_secret_free(&secret);
+		return ok;
 	}
 	if (strcasecmp(auth, "auto") == 0) {
 		rc = mailpop3_user(s->pop3, user);
@@ -160,6 +219,181 @@ bool pop3_session_login(struct pop3_session *s, struct net_report *r)
 	return true;
 }
 
+void pop3_session_queue(struct pop3_session *s, const char *fmt, ...)
+{
+	mailstream *st = s->pop3->pop3_stream;
+	char *cmd;
+	va_list ap;
+
+	s->own_io = true;
+	va_start(ap, fmt);
+	cmd = xvasprintf(fmt, ap);
+	va_end(ap);
+	log_debug("pop3: > %s", strncmp(cmd, "PASS ", 5) == 0 ? "PASS (not logged)" : cmd);
+	if (s->usable && st && (mailstream_write(st, cmd, strlen(cmd)) < 0 ||
+				mailstream_write(st, "\r\n", 2) < 0))
+		s->usable = false;
+	util_secret_free(&cmd);  /* it may be a PASS */
+}
+
+int pop3_session_flush(struct pop3_session *s, char **cause)
+{
+	if (!s->usable || !s->pop3->pop3_stream || mailstream_flush(s->pop3->pop3_stream) < 0) {
+		s->usable = false;
+		*cause = xasprintf("the connection to %s broke", s->url.host);
+		return -1;
+	}
+	s->round_trips++;
+	return 0;
+}
+
+/* Reads one line (with its end) into sb, at most max bytes.  Takes the
+ * bytes straight from the stream's buffer: mailstream_read would wait for
+ * more than is there. */
+static int pop3_session_line(struct pop3_session *s, struct strbuf *sb, size_t max, char **cause)
+{
+	mailstream *st = s->pop3->pop3_stream;
+
+	strbuf_reset(sb);
+	for (;;) {
+		char *nl;
+		size_t take;
+
+		if (!s->usable || !st || (st->read_buffer_len == 0 && mailstream_feed_read_buffer(st) <= 0)) {
+			s->usable = false;
+			*cause = xasprintf("the connection to %s broke", s->url.host);
+			return -1;
+		}
+		nl = memchr(st->read_buffer, '\n', st->read_buffer_len);
+		take = nl ? (size_t)(nl - st->read_buffer) + 1 : st->read_buffer_len;
+		if (sb->len + take > max) {
+			s->usable = false;
+			*cause = xasprintf("%s sent an answer longer than %zu bytes; the connection "
+					   "was dropped", s->url.host, max);
+			return -1;
+		}
+		strbuf_grow(sb, take);
+		if (mailstream_read(st, sb->buf + sb->len, take) != (ssize_t)take)
+			BUG("mailstream_read short from its own buffer");
+		sb->len += take;
+		sb->buf[sb->len] = '\0';
+		if (nl)
+			return 0;
+	}
+}
+
+enum pop3_status pop3_session_status(struct pop3_session *s, const char **text, char **cause)
+{
+	struct strbuf *l = &s->line;
+	char *safe;
+
+	*text = "";
+	if (pop3_session_line(s, l, 64 << 10, cause) < 0)
+		return POP3_BROKEN;
+	while (l->len && (l->buf[l->len - 1] == '\n' || l->buf[l->len - 1] == '\r'))
+		l->buf[--l->len] = '\0';
+	if (strncmp(l->buf, "+OK", 3) == 0 && (l->buf[3] == ' ' || l->buf[3] == '\0')) {
+		*text = l->buf + 3 + (l->buf[3] == ' ');
+		return POP3_OK;
+	}
+	if (strncmp(l->buf, "-ERR", 4) == 0 && (l->buf[4] == ' ' || l->buf[4] == '\0')) {
+		*text = l->buf + 4 + (l->buf[4] == ' ');
+		log_debug("pop3: < -ERR %s", *text);
+		return POP3_ERR;
+	}
+	/* Not an answer: whatever we pair with commands from here is a guess. */
+	safe = sanitize_line(l->buf);
+	*cause = xasprintf("%s answered something that is not POP3 (\"%.60s\"); the connection "
+			   "was dropped", s->url.host, safe);
+	free(safe);
+	s->usable = false;
+	return POP3_BROKEN;
+}
+
+int pop3_session_multiline(struct pop3_session *s, struct strbuf *out, size_t max, char **cause)
+{
+	struct strbuf l = STRBUF_INIT;
+	int rc = 0;
+
+	strbuf_reset(out);
+	for (;;) {
+		size_t n;
+		const char *p;
+
+		if (pop3_session_line(s, &l, max - out->len + 3, cause) < 0) {
+			rc = -1;
+			goto out;
+		}
+		n = l.len;
+		if (n && l.buf[n - 1] == '\n')
+			n--;
+		if (n && l.buf[n - 1] == '\r')
+			n--;
+		if (n == 1 && l.buf[0] == '.')
+			break;
+		p = l.buf;
+		if (n && p[0] == '.') {
+			p++;
+			n--;
+		}
+		if (out->len + n + 2 > max) {
+			s->usable = false;
+			*cause = xasprintf("%s sent an answer longer than %zu bytes; the connection "
+					   "was dropped", s->url.host, max);
+			rc = -1;
+			goto out;
+		}
+		strbuf_add(out, p, n);
+		strbuf_add(out, "\r\n", 2);
+	}
+out:
+	strbuf_release(&l);
+	return rc;
+}
+
+char *pop3_session_err(const char *what, const char *text)
+{
+	char *safe = sanitize_line(text && *text ? text : "no reason given");
+	char *msg = xasprintf("%s: the server said: %s", what, safe);
+
+	free(safe);
+	return msg;
+}
+
+int pop3_session_quit(struct pop3_session *s, char **cause)
+{
+	const char *text;
+	enum pop3_status st;
+
+	pop3_session_queue(s, "QUIT");
+	if (pop3_session_flush(s, cause) < 0) {
+		free(*cause);
+		*cause = xasprintf("the connection to %s broke before QUIT; the server keeps "
+				   "every message of this session", s->url.host);
+		return -1;
+	}
+	st = pop3_session_status(s, &text, cause);
+	s->usable = false;  /* the server closes; free must not QUIT again */
+	if (st == POP3_BROKEN) {
+		free(*cause);
+		*cause = xasprintf("no answer from %s to QUIT: messages deleted in this session "
+				   "may still be on the server (the next sync deletes them)",
+				   s->url.host);
+		return -1;
+	}
+	if (st == POP3_ERR) {
+		*cause = pop3_session_err("QUIT failed, so the server kept every message of this "
+					  "session", text);
+		return -1;
+	}
+	return 0;
+}
+
+void pop3_session_drop(struct pop3_session *s)
+{
+	s->usable = false;
+}
+
 void pop3_session_free(struct pop3_session **sp)
 {
 	struct pop3_session *s = *sp;
@@ -167,10 +401,25 @@ void pop3_session_free(struct pop3_session **sp)
 	if (!s)
 		return;
 	if (s->pop3) {
-		if (s->usable && s->pop3->pop3_stream)
-			mailpop3_quit(s->pop3);
+		if (s->usable && s->pop3->pop3_stream) {
+			if (s->own_io) {
+				char *cause = NULL;
+				if (pop3_session_quit(s, &cause) < 0)
+					log_debug("pop3: %s", cause);
+				free(cause);
+			} else {
+				mailpop3_quit(s->pop3);
+			}
+		}
+		/* mailpop3_free would QUIT on an open stream, which commits the
+		 * session's DELEs: close it first, so a dropped session is one. */
+		if (s->pop3->pop3_stream) {
+			mailstream_close(s->pop3->pop3_stream);
+			s->pop3->pop3_stream = NULL;
+		}
 		mailpop3_free(s->pop3);
 	}
+	strbuf_release(&s->line);
 	url_release(&s->url);
 	FREE_NULL(*sp);
 }

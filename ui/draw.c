@@ -15,36 +15,15 @@
 
 size_t ui_utf8_next(const char *s, size_t len, wchar_t *wc)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned c = u[0], min;
-	size_t n;
+	uint32_t c;
+	size_t n = util_utf8_decode((const unsigned char *)s, len, &c);
 
-	if (c < 0x80) {
-		*wc = (wchar_t)c;
+	if (n == 0) {
+		*wc = 0xFFFD;  /* one bad byte at a time */
 		return 1;
-	} else if ((c & 0xE0) == 0xC0) {
-		n = 2; c &= 0x1F; min = 0x80;
-	} else if ((c & 0xF0) == 0xE0) {
-		n = 3; c &= 0x0F; min = 0x800;
-	} else if ((c & 0xF8) == 0xF0) {
-		n = 4; c &= 0x07; min = 0x10000;
-	} else {
-		goto bad;
 	}
-	if (len < n)
-		goto bad;
-	for (size_t i = 1; i < n; i++) {
-		if ((u[i] & 0xC0) != 0x80)
-			goto bad;
-		c = (c << 6) | (u[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		goto bad;
 	*wc = (wchar_t)c;
 	return n;
-bad:
-	*wc = 0xFFFD;
-	return 1;
 }
 
 int ui_char_width(wchar_t wc)

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -62,6 +63,11 @@ char *util_trim(char *s);
 bool util_streq_nocase(const char *a, const char *b);
 /* Parses a decimal unsigned number filling all of s; false on junk or overflow. */
 bool util_parse_ulong(const char *s, unsigned long max, unsigned long *out);
+
+/* Decodes one UTF-8 sequence at s (len > 0, strict: no overlongs,
+ * surrogates or values past U+10FFFF).  Returns its length with the code
+ * point in *cp, or 0 if the bytes are not valid UTF-8. */
+size_t util_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 
 /* Writes all of buf to fd, retrying on EINTR/short writes; -1 with errno set. */
 int util_write_all(int fd, const void *buf, size_t len);

@@ -14,35 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-size_t mime_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t n;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xE0) == 0xC0) {
-		n = 2; c &= 0x1F; min = 0x80;
-	} else if ((c & 0xF0) == 0xE0) {
-		n = 3; c &= 0x0F; min = 0x800;
-	} else if ((c & 0xF8) == 0xF0) {
-		n = 4; c &= 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 void mime_utf8_put(struct strbuf *out, uint32_t c)
 {
@@ -78,7 +49,7 @@ bool mime_utf8_valid(const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = mime_utf8_decode(p + i, len - i, &c);
+		n = util_utf8_decode(p + i, len - i, &c);
 		if (n == 0)
 			return false;
 		i += n;
@@ -101,7 +72,7 @@ bool mime_utf8_repair(struct strbuf *out, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = mime_utf8_decode(p + i, len - i, &c);
+		n = util_utf8_decode(p + i, len - i, &c);
 		if (n) {
 			i += n;
 			continue;

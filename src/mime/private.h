@@ -14,9 +14,6 @@
 
 /* ---- UTF-8 (charset.c) ---- */
 
-/* Length of the valid UTF-8 sequence at s[0..len) and its code point in *cp,
- * or 0 if it is not valid (overlong, surrogate, cut short, > U+10FFFF). */
-size_t mime_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 void mime_utf8_put(struct strbuf *out, uint32_t cp);
 bool mime_utf8_valid(const char *s, size_t len);
 /* Appends s[0..len) keeping valid UTF-8 and putting U+FFFD for invalid bytes;

@@ -10,37 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Decodes one UTF-8 sequence at s (len > 0).  Returns its length and the code
- * point in *cp, or 0 if invalid (overlong, surrogate, out of range, cut). */
-static size_t sanitize_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t n;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xE0) == 0xC0) {
-		n = 2; c &= 0x1F; min = 0x80;
-	} else if ((c & 0xF0) == 0xE0) {
-		n = 3; c &= 0x0F; min = 0x800;
-	} else if ((c & 0xF8) == 0xF0) {
-		n = 4; c &= 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 static void sanitize_put_utf8(struct strbuf *out, uint32_t c)
 {
@@ -85,7 +54,7 @@ void sanitize_append(struct strbuf *out, const char *in, size_t len, unsigned fl
 	strbuf_grow(out, len);
 	while (i < len) {
 		uint32_t c;
-		size_t n = sanitize_decode(s + i, len - i, &c);
+		size_t n = util_utf8_decode(s + i, len - i, &c);
 
 		if (n == 0) {
 			sanitize_put_utf8(out, 0xFFFD);

@@ -38,7 +38,7 @@ char *mime_safe_filename(const char *name, int index)
 
 	while (i < len) {
 		uint32_t c;
-		size_t n = mime_utf8_decode(p + i, len - i, &c);
+		size_t n = util_utf8_decode(p + i, len - i, &c);
 
 		if (n == 0) {
 			strbuf_addch(&sb, '_');

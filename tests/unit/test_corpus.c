@@ -61,7 +61,7 @@ static const char *corpus_unsafe(const char *s, size_t len, size_t *where)
 
 	for (size_t i = 0; i < len;) {
 		uint32_t c;
-		size_t n = mime_utf8_decode(p + i, len - i, &c);
+		size_t n = util_utf8_decode(p + i, len - i, &c);
 
 		*where = i;
 		if (n == 0)

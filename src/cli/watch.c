@@ -117,7 +117,7 @@ int cli_watch(struct cli_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < cfg->n_accounts && n < ARRAY_SIZE(ids); i++) {
 		const struct account *a = cfg->accounts[i];
 		if (argc == 2 ? strcmp(a->name, argv[1]) != 0
-			      : strcmp(config_account_type(a), "imap") != 0)
+			      : strcmp(config_account_type(a), "local") == 0)
 			continue;
 		ids[n] = engine_submit(e, a->name, ENGINE_CMD_WATCH, NULL, 0, ENGINE_PRIO_PUSH, &cause);
 		if (!ids[n])
@@ -125,7 +125,7 @@ int cli_watch(struct cli_ctx *ctx, int argc, char **argv)
 		n++;
 	}
 	if (n == 0) {
-		fprintf(stderr, "petrel: no IMAP account to watch in %s\n", cfg->path);
+		fprintf(stderr, "petrel: no IMAP or POP3 account to watch in %s\n", cfg->path);
 		engine_free(&e);
 		return CLI_USAGE;
 	}

@@ -5,6 +5,7 @@
  * dropped connection is re-made with backoff and jitter, and the folder
  * resynced, so what arrived meanwhile is reported too.  Runs until cancelled.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,11 @@
 #define WATCH_MAX 5
 #define WATCH_KEEPALIVE (20 * 60)   /* re-IDLE before servers' 30-minute limit */
 #define WATCH_BACKOFF_MAX 60000
+
+static int watch_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 struct watch_folder {
 	char *local;                 /* as configured */
@@ -92,10 +98,8 @@ static int watch_connect(struct engine_worker *w, struct watch_folder *wf, char 
 		return -1;
 	}
 	net_report_release(&r);
-	if (!imap_session_has_idle(wf->s)) {
-		*cause = xstrdup("the server does not offer IDLE; use petrel sync from a timer instead");
-		return -1;
-	}
+	if (!imap_session_has_idle(wf->s))
+		return -2;  /* no push: the caller polls instead */
 	if (!wf->known) {
 		struct imap_folder *list = NULL;
 		size_t n = 0;
@@ -125,6 +129,85 @@ static void watch_drop(struct watch_folder *wf)
 	wf->idling = false;
 }
 
+/* The names of the message files of account/folder, sorted (for telling
+ * what a polling sync added). */
+static char **watch_names(struct engine_worker *w, const char *folder, size_t *n)
+{
+	const struct account *a = engine_worker_account(w);
+	char *dir = store_data_dir(a->config, a), *cur = xasprintf("%s/mail/%s/%s/cur", dir,
+								     a->name, folder);
+	char **v = NULL;
+	DIR *d = opendir(cur);
+	struct dirent *e;
+
+	*n = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = xasprintf("%s/%s", cur, e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), watch_cmp);
+	free(cur);
+	free(dir);
+	return v;
+}
+
+static void watch_names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Accounts that cannot push: sync every poll-interval and report what came.
+ * POP3 has no push at all; IMAP without IDLE polls its INBOX. */
+static bool watch_poll(struct engine_worker *w, bool pop3)
+{
+	const struct account *a = engine_worker_account(w);
+	struct net_cancel *cancel = engine_worker_cancel(w);
+	unsigned long every = config_get_duration(a, OPTION_POLL_INTERVAL);
+	bool first = true;
+
+	if (every < 1)
+		every = 1;
+	while (!net_cancel_triggered(cancel)) {
+		size_t nb = 0, na = 0;
+		char **before = watch_names(w, "INBOX", &nb), **after;
+
+		if (pop3)
+			engine_pop3_sync(w, NULL, ENGINE_SYNC_HEADERS_ONLY);
+		else
+			engine_op_sync(w, "INBOX", ENGINE_SYNC_HEADERS_ONLY);
+		after = watch_names(w, "INBOX", &na);
+		if (!first) {
+			const struct account *acc = a;
+			char *dir = store_data_dir(acc->config, acc), *cause = NULL;
+			struct store *st = store_open(dir, STORE_READ, &cause);
+			for (size_t i = 0; st && i < na; i++) {
+				struct store_msg_info info;
+				if (bsearch(&after[i], before, nb, sizeof(*before), watch_cmp) ||
+				    store_message_info(st, after[i], &info) < 0)
+					continue;
+				watch_post(w, ENGINE_EVENT_NEW_MESSAGE, "INBOX", info.id);
+				free(info.id);
+			}
+			store_close(&st);
+			free(cause);
+			free(dir);
+		}
+		first = false;
+		watch_names_free(before, nb);
+		watch_names_free(after, na);
+		if (!net_sleep((unsigned)(every * 1000), cancel))
+			break;
+	}
+	return true;
+}
+
 bool engine_op_watch(struct engine_worker *w)
 {
 	const struct account *a = engine_worker_account(w);
@@ -136,8 +219,12 @@ bool engine_op_watch(struct engine_worker *w)
 	bool ok = true;
 
 	memset(wf, 0, sizeof(wf));
+	if (strcmp(config_account_type(a), "pop3") == 0) {
+		config_list_free(&names);
+		return watch_poll(w, true);
+	}
 	if (strcmp(config_account_type(a), "imap") != 0) {
-		watch_post(w, ENGINE_EVENT_ERROR, NULL, "watch needs an IMAP account");
+		watch_post(w, ENGINE_EVENT_ERROR, NULL, "a local account has nothing to watch");
 		config_list_free(&names);
 		return false;
 	}
@@ -158,9 +245,19 @@ bool engine_op_watch(struct engine_worker *w)
 
 		for (size_t i = 0; i < n && !net_cancel_triggered(cancel); i++) {
 			char *cause = NULL;
+			int rc;
 			if (wf[i].s)
 				continue;
-			if (watch_connect(w, &wf[i], &cause) < 0) {
+			rc = watch_connect(w, &wf[i], &cause);
+			if (rc == -2) {
+				watch_post(w, ENGINE_EVENT_ERROR, NULL, "the server does not offer "
+					   "IDLE: checking INBOX every poll-interval instead");
+				for (size_t k = 0; k < n; k++)
+					watch_drop(&wf[k]);
+				ok = watch_poll(w, false);
+				goto out;
+			}
+			if (rc < 0) {
 				if (!net_cancel_triggered(cancel)) {
 					char *msg = xasprintf("%s: %s; trying again in %u s", wf[i].local,
 							      cause, backoff / 1000);
@@ -214,6 +311,7 @@ bool engine_op_watch(struct engine_worker *w)
 			f->idling = true;
 		}
 	}
+out:
 	for (size_t i = 0; i < n; i++) {
 		/* leaving: no DONE/LOGOUT dance on a cancelled connection */
 		watch_drop(&wf[i]);

@@ -97,4 +97,28 @@ expect_status "SIGTERM ends watch with 0" 0 "$?"
 watcher=
 lines=$(grep -c "@push" "$T/out")
 expect_status "each message once" 3 "$lines"
+
+# POP3 has no push: watch polls every poll-interval
+cat >"$T/pop.conf" <<CONF
+data-dir = $T/popdata
+[account p]
+email = carol@example.org
+pop3 = pop3s://localhost:$PETREL_TEST_POP3S_PORT
+user = carol
+password-command = echo $PETREL_TEST_CAROL_PASS
+tls-ca-file = $PETREL_TEST_CA
+poll-interval = 1s
+CONF
+chmod 600 "$T/pop.conf"
+"$petrel" -c "$T/pop.conf" watch >"$T/out" 2>"$T/err" &
+watcher=$!
+sleep 2
+sent=$(deliver carol@example.org "pop-$$")
+seen=$(wait_line "pop-$$" 10)
+if [ -n "$seen" ]; then t_ok "POP3: a new message is printed within a poll ($(latency "$sent" "$seen") ms)"; else
+	t_fail "POP3: new message not printed"; sed 's/^/    # /' "$T/err"; fi
+expect_contains "POP3 line: account p, INBOX" "$T/out" "$(printf 'p\tINBOX\tid:pop-%s@push' $$)"
+kill -TERM "$watcher"; wait "$watcher"
+expect_status "SIGTERM ends the POP3 watch with 0" 0 "$?"
+watcher=
 finish

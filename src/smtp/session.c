@@ -146,7 +146,7 @@ bool smtp_session_login(struct smtp_session *s, struct net_report *r)
 				       "use xoauth2");
 	} else {
 		const char *mech = strcasecmp(auth, "login") == 0 ? "LOGIN" : "PLAIN";
-		if (strcasecmp(auth, "auto") == 0 && !(s->smtp->auth & MAILSMTP_AUTH_PLAIN) &&
+		if (strcasecmp(auth, "plain") != 0 && !(s->smtp->auth & MAILSMTP_AUTH_PLAIN) &&
 		    (s->smtp->auth & MAILSMTP_AUTH_LOGIN))
 			mech = "LOGIN";
 		rc = mailesmtp_auth_sasl(s->smtp, mech, s->url.host, NULL, NULL,

@@ -29,40 +29,16 @@ static const struct {
 /* Sends the journal to account's server; prints what happened. */
 static void change_replay(struct config *cfg, const char *account)
 {
-	struct engine *e = engine_new(cfg);
-	char *cause = NULL, *why = NULL;
-	unsigned long cmd = engine_submit(e, account, ENGINE_CMD_SYNC, NULL, ENGINE_SYNC_REPLAY_ONLY,
-					  ENGINE_PRIO_INTERACTIVE, &cause);
-	bool done = false;
+	char *why = output_engine_run(cfg, account, ENGINE_CMD_SYNC, NULL,
+				      ENGINE_SYNC_REPLAY_ONLY, NULL);
 
-	while (cmd && !done) {
-		struct pollfd pfd = { .fd = engine_fd(e), .events = POLLIN };
-		struct engine_event *evs, *ev;
-
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			BUG("poll: %s", strerror(errno));
-		evs = engine_events(e);
-		for (ev = evs; ev; ev = ev->next) {
-			if (ev->type == ENGINE_EVENT_ERROR && ev->text) {
-				char *safe = sanitize_line(ev->text);
-				if (!why)
-					why = safe;
-				else {
-					fprintf(stderr, "petrel: %s\n", safe);
-					free(safe);
-				}
-			}
-			if (ev->type == ENGINE_EVENT_DONE && ev->cmd == cmd)
-				done = true;
-		}
-		engine_events_free(&evs);
-	}
-	if (why)
+	if (why) {
+		char *safe = sanitize_line(why);
 		fprintf(stderr, "petrel: done here; the server will get it at the next sync (%s)\n",
-			why);
-	free(why);
-	free(cause);
-	engine_free(&e);
+			safe);
+		free(safe);
+		free(why);
+	}
 }
 
 /* Locates id, applies fn locally and journals it; then replays. */

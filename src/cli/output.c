@@ -3,11 +3,15 @@
  */
 #include "cli/output.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/util.h"
+#include "engine/engine.h"
 #include "mime/mime.h"
 
 void output_json_string(FILE *f, const char *s)
@@ -127,4 +131,51 @@ bool output_parse_limit(const char *s, unsigned *limit)
 	}
 	*limit = (unsigned)v;
 	return true;
+}
+
+char *output_engine_run(struct config *cfg, const char *account, int cmd, const char *arg,
+			unsigned flags, const char *busy)
+{
+	struct engine *e = engine_new(cfg);
+	char *cause = NULL, *why = NULL;
+	unsigned long id = engine_submit(e, account, (enum engine_cmd)cmd, arg, flags,
+					 ENGINE_PRIO_INTERACTIVE, &cause);
+	bool done = false, tty = busy && isatty(2);
+
+	if (!id) {
+		engine_free(&e);
+		return cause;
+	}
+	if (tty)
+		fprintf(stderr, "%s", busy);
+	while (!done) {
+		struct pollfd pfd = { .fd = engine_fd(e), .events = POLLIN };
+		struct engine_event *evs, *ev;
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			BUG("poll: %s", strerror(errno));
+		evs = engine_events(e);
+		for (ev = evs; ev; ev = ev->next) {
+			if (ev->type == ENGINE_EVENT_ERROR) {
+				const char *t = ev->text ? ev->text : "unknown error";
+				if (!why) {
+					why = xstrdup(t);
+				} else {
+					char *safe = sanitize_line(t);
+					fprintf(stderr, "%spetrel: %s\n", tty ? "\r\033[K" : "", safe);
+					free(safe);
+				}
+			}
+			if (ev->type == ENGINE_EVENT_DONE && ev->cmd == id) {
+				done = true;
+				if (!ev->ok && !why)
+					why = xstrdup(ev->text ? ev->text : "it failed");
+			}
+		}
+		engine_events_free(&evs);
+	}
+	if (tty)
+		fputs("\r\033[K", stderr);
+	engine_free(&e);
+	return why;
 }

@@ -23,6 +23,13 @@ void output_message(FILE *f, const struct store_msg *m, bool json, bool first);
 struct store *output_store_open(const struct config *cfg, const char *account,
 				enum store_mode mode);
 
+/* Runs one engine command for account and waits for it to end.  Returns
+ * NULL when it succeeded, else the first error in words (malloc'd, not yet
+ * sanitized); later errors are printed to stderr, sanitized.  busy, if not
+ * NULL, is shown on a terminal's stderr while waiting. */
+char *output_engine_run(struct config *cfg, const char *account, int cmd, const char *arg,
+			unsigned flags, const char *busy);
+
 /* Parses a --limit value; false (after printing) if invalid. */
 bool output_parse_limit(const char *s, unsigned *limit);
 

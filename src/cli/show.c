@@ -21,46 +21,6 @@
 
 #define SHOW_MAX_MESSAGE (256u << 20)
 
-/* Asks the engine for the body of id (account's server); NULL on success,
- * else the reason (malloc'd). */
-static char *show_fetch(struct config *cfg, const char *account, const char *id)
-{
-	struct engine *e = engine_new(cfg);
-	char *cause = NULL, *why = NULL;
-	unsigned long cmd = engine_submit(e, account, ENGINE_CMD_FETCH_BODY, id, 0,
-					  ENGINE_PRIO_INTERACTIVE, &cause);
-	bool done = false;
-
-	if (!cmd) {
-		engine_free(&e);
-		return cause;
-	}
-	if (isatty(2))
-		fprintf(stderr, "fetching the message from the server...");
-	while (!done) {
-		struct pollfd pfd = { .fd = engine_fd(e), .events = POLLIN };
-		struct engine_event *evs, *ev;
-
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			BUG("poll: %s", strerror(errno));
-		evs = engine_events(e);
-		for (ev = evs; ev; ev = ev->next) {
-			if (ev->type == ENGINE_EVENT_ERROR && !why)
-				why = xstrdup(ev->text ? ev->text : "unknown error");
-			if (ev->type == ENGINE_EVENT_DONE && ev->cmd == cmd) {
-				done = true;
-				if (!ev->ok && !why)
-					why = xstrdup(ev->text ? ev->text : "the fetch failed");
-			}
-		}
-		engine_events_free(&evs);
-	}
-	if (isatty(2))
-		fputs("\r\033[K", stderr);
-	engine_free(&e);
-	return why;
-}
-
 /* Finds id, fetching its body if need be; returns the file's bytes. */
 static char *show_load(struct cli_ctx *ctx, const char *account, const char *id, bool fetch,
 		       size_t *len, char **note)
@@ -83,11 +43,14 @@ static char *show_load(struct cli_ctx *ctx, const char *account, const char *id,
 	store_close(&s);
 	if (loc.partial && fetch) {
 		char *why = config_account(cfg, loc.account)
-				    ? show_fetch(cfg, loc.account, id)
+				    ? output_engine_run(cfg, loc.account, ENGINE_CMD_FETCH_BODY, id, 0,
+							"fetching the message from the server...")
 				    : xasprintf("account '%s' is not in the configuration", loc.account);
 		if (why) {
+			char *safe = sanitize_line(why);  /* the server's words, maybe */
 			*note = xasprintf("[The body of this message is not downloaded yet, and it "
-					  "could not be fetched now: %s]", why);
+					  "could not be fetched now: %s]", safe);
+			free(safe);
 			free(why);
 		} else {
 			/* the file was replaced: look it up again */

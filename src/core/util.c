@@ -285,3 +285,24 @@ size_t util_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 	*cp = c;
 	return n;
 }
+
+void strbuf_add_utf8(struct strbuf *out, uint32_t c)
+{
+	char b[4];
+	size_t n;
+
+	if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		c = 0xFFFD;
+	if (c < 0x80) {
+		b[0] = (char)c; n = 1;
+	} else if (c < 0x800) {
+		b[0] = (char)(0xC0 | (c >> 6)); b[1] = (char)(0x80 | (c & 0x3F)); n = 2;
+	} else if (c < 0x10000) {
+		b[0] = (char)(0xE0 | (c >> 12)); b[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (c & 0x3F)); n = 3;
+	} else {
+		b[0] = (char)(0xF0 | (c >> 18)); b[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+		b[2] = (char)(0x80 | ((c >> 6) & 0x3F)); b[3] = (char)(0x80 | (c & 0x3F)); n = 4;
+	}
+	strbuf_add(out, b, n);
+}

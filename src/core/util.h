@@ -53,6 +53,8 @@ void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, int c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_reset(struct strbuf *sb);
+/* Appends code point c as UTF-8 (surrogates and values past U+10FFFF as U+FFFD). */
+void strbuf_add_utf8(struct strbuf *sb, uint32_t c);
 /* Returns the buffer (never NULL; "" for an empty one); the caller frees it. */
 char *strbuf_detach(struct strbuf *sb);
 /* Never NULL; valid until the next change of sb. */

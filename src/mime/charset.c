@@ -15,26 +15,6 @@
 #include <strings.h>
 
 
-void mime_utf8_put(struct strbuf *out, uint32_t c)
-{
-	char b[4];
-	size_t n;
-
-	if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		c = 0xFFFD;
-	if (c < 0x80) {
-		b[0] = (char)c; n = 1;
-	} else if (c < 0x800) {
-		b[0] = (char)(0xC0 | (c >> 6)); b[1] = (char)(0x80 | (c & 0x3F)); n = 2;
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xE0 | (c >> 12)); b[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (c & 0x3F)); n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (c >> 18)); b[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3F)); b[3] = (char)(0x80 | (c & 0x3F)); n = 4;
-	}
-	strbuf_add(out, b, n);
-}
 
 bool mime_utf8_valid(const char *s, size_t len)
 {
@@ -78,7 +58,7 @@ bool mime_utf8_repair(struct strbuf *out, const char *s, size_t len)
 			continue;
 		}
 		strbuf_add(out, s + start, i - start);
-		mime_utf8_put(out, 0xFFFD);
+		strbuf_add_utf8(out, 0xFFFD);
 		replaced = true;
 		start = ++i;
 	}
@@ -116,7 +96,7 @@ static void charset_cp1252_append(struct strbuf *out, const char *s, size_t len)
 		if (p[i] < 0x80)
 			continue;
 		strbuf_add(out, s + start, i - start);
-		mime_utf8_put(out, p[i] < 0xA0 ? charset_cp1252[p[i] - 0x80] : p[i]);
+		strbuf_add_utf8(out, p[i] < 0xA0 ? charset_cp1252[p[i] - 0x80] : p[i]);
 		start = i + 1;
 	}
 	strbuf_add(out, s + start, len - start);
@@ -203,13 +183,13 @@ static bool charset_iconv(struct strbuf *out, const char *data, size_t len,
 		if (errno == E2BIG) {
 			strbuf_grow(out, inleft * 2 + 64);
 		} else if (errno == EILSEQ) {
-			mime_utf8_put(out, 0xFFFD);
+			strbuf_add_utf8(out, 0xFFFD);
 			in++;
 			inleft--;
 			*replaced = true;
 		} else {
 			/* EINVAL: cut short at the end */
-			mime_utf8_put(out, 0xFFFD);
+			strbuf_add_utf8(out, 0xFFFD);
 			*replaced = true;
 			break;
 		}

@@ -147,7 +147,7 @@ static void html_char(struct html *h, uint32_t cp)
 	if (h->skip)
 		return;
 	html_before_text(h);
-	mime_utf8_put(h->out, cp);
+	strbuf_add_utf8(h->out, cp);
 }
 
 /* ---- character references ---- */
@@ -232,7 +232,7 @@ static void html_decode_into(struct strbuf *out, const char *s, size_t n)
 		size_t k = s[i] == '&' ? html_entity(s, i, n, &cp) : 0;
 
 		if (k) {
-			mime_utf8_put(out, cp);
+			strbuf_add_utf8(out, cp);
 			i += k;
 		} else {
 			strbuf_addch(out, s[i++]);

@@ -14,7 +14,6 @@
 
 /* ---- UTF-8 (charset.c) ---- */
 
-void mime_utf8_put(struct strbuf *out, uint32_t cp);
 bool mime_utf8_valid(const char *s, size_t len);
 /* Appends s[0..len) keeping valid UTF-8 and putting U+FFFD for invalid bytes;
  * returns true if something was replaced. */

@@ -148,7 +148,7 @@ char *mime_decode_header(const char *raw)
 			if (out.buf[j])
 				strbuf_addch(&fixed, out.buf[j]);
 			else
-				mime_utf8_put(&fixed, 0xFFFD);
+				strbuf_add_utf8(&fixed, 0xFFFD);
 		}
 		strbuf_release(&out);
 		out = fixed;

@@ -11,24 +11,6 @@
 #include <string.h>
 
 
-static void sanitize_put_utf8(struct strbuf *out, uint32_t c)
-{
-	char b[4];
-	size_t n;
-
-	if (c < 0x80) {
-		b[0] = (char)c; n = 1;
-	} else if (c < 0x800) {
-		b[0] = (char)(0xC0 | (c >> 6)); b[1] = (char)(0x80 | (c & 0x3F)); n = 2;
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xE0 | (c >> 12)); b[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (c & 0x3F)); n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (c >> 18)); b[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3F)); b[3] = (char)(0x80 | (c & 0x3F)); n = 4;
-	}
-	strbuf_add(out, b, n);
-}
 
 static bool sanitize_is_bidi(uint32_t c)
 {
@@ -57,7 +39,7 @@ void sanitize_append(struct strbuf *out, const char *in, size_t len, unsigned fl
 		size_t n = util_utf8_decode(s + i, len - i, &c);
 
 		if (n == 0) {
-			sanitize_put_utf8(out, 0xFFFD);
+			strbuf_add_utf8(out, 0xFFFD);
 			i++;
 			col++;
 			continue;
@@ -102,7 +84,7 @@ void sanitize_append(struct strbuf *out, const char *in, size_t len, unsigned fl
 		} else if (sanitize_is_invisible(c)) {
 			continue;
 		} else {
-			sanitize_put_utf8(out, c);
+			strbuf_add_utf8(out, c);
 			col++;
 		}
 	}

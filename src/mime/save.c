@@ -52,7 +52,7 @@ char *mime_safe_filename(const char *name, int index)
 		    c == 0x2028 || c == 0x2029)
 			strbuf_addch(&sb, '_');
 		else
-			mime_utf8_put(&sb, c);
+			strbuf_add_utf8(&sb, c);
 	}
 	/* no hidden files, nothing a command would take for an option */
 	while (start < sb.len && (sb.buf[start] == '.' || sb.buf[start] == '-' ||

@@ -15,7 +15,7 @@ tui_setup() {
 	tui_need_tmux
 	T=$(mktemp -d)
 	TUI_SOCK=petrel-test-$$
-	trap 'tmux -L "$TUI_SOCK" kill-server 2>/dev/null; rm -rf "$T"' EXIT
+	trap 'tmux -L "$TUI_SOCK" kill-server 2>/dev/null; [ -s "$T/stderr" ] && sed "s/^/    # stderr: /" "$T/stderr" | head -40; rm -rf "$T"' EXIT
 }
 
 # tui_start W H CMD...: runs CMD in a W x H pane (UTF-8, TERM from $TUI_TERM

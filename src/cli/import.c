@@ -117,7 +117,8 @@ static void import_dir_files(struct import *im, const char *dir, bool maildir_ne
 			names[n++] = xstrdup(e->d_name);
 		}
 	closedir(d);
-	qsort(names, n, sizeof(*names), import_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), import_cmp);
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		struct stat st;

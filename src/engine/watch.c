@@ -189,7 +189,7 @@ static bool watch_poll(struct engine_worker *w, bool pop3)
 			struct store *st = store_open(dir, STORE_READ, &cause);
 			for (size_t i = 0; st && i < na; i++) {
 				struct store_msg_info info;
-				if (bsearch(&after[i], before, nb, sizeof(*before), watch_cmp) ||
+				if ((nb && bsearch(&after[i], before, nb, sizeof(*before), watch_cmp)) ||
 				    store_message_info(st, after[i], &info) < 0)
 					continue;
 				watch_post(w, ENGINE_EVENT_NEW_MESSAGE, "INBOX", info.id);

@@ -99,13 +99,15 @@ int store_folders(struct store *s, const char *account,
 		free(p);
 	}
 	closedir(d);
-	qsort(accounts, na, sizeof(*accounts), folders_cmp);
+	if (na)
+		qsort(accounts, na, sizeof(*accounts), folders_cmp);
 	for (size_t i = 0; i < na; i++) {
 		struct folders_list fl = { NULL, 0 };
 		char *base = xasprintf("%s/%s", s->mail_dir, accounts[i]);
 
 		folders_walk(base, "", 0, &fl);
-		qsort(fl.names, fl.n, sizeof(*fl.names), folders_cmp);
+		if (fl.n)
+			qsort(fl.names, fl.n, sizeof(*fl.names), folders_cmp);
 		for (size_t j = 0; j < fl.n; j++) {
 			fn(accounts[i], fl.names[j], arg);
 			free(fl.names[j]);

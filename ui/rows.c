@@ -181,7 +181,8 @@ static bool rows_older(struct ui_rows *r, struct store *s, size_t want)
 	if (b.seen < want + ties || b.n == 0)
 		r->at_bottom = true;
 	rows_reserve(r, r->n + b.n);
-	memcpy(r->v + r->n, b.v, b.n * sizeof(*b.v));
+	if (b.n)  /* b.v may be NULL when empty */
+		memcpy(r->v + r->n, b.v, b.n * sizeof(*b.v));
 	r->n += b.n;
 	free(b.v);
 	return b.n > 0;
@@ -357,7 +358,8 @@ long ui_rows_reload(struct ui_rows *r, struct store *s, const char *id, time_t d
 	rows_reserve(r, newer.n + older.n);
 	for (size_t i = 0; i < newer.n; i++)
 		r->v[i] = newer.v[newer.n - 1 - i];
-	memcpy(r->v + newer.n, older.v, older.n * sizeof(*older.v));
+	if (older.n)  /* older.v may be NULL when empty */
+		memcpy(r->v + newer.n, older.v, older.n * sizeof(*older.v));
 	r->n = newer.n + older.n;
 	r->base = above >= newer.n ? above - newer.n : 0;
 	r->at_top = r->base == 0;

@@ -58,7 +58,9 @@ users=(alice bob)
 # empty and fill it), so they never disturb what other tests do with alice
 # and bob.
 carol_pass=carol-secret
-dovecot_users=("${users[@]}" carol)
+# dave too (Dovecot only): the OAuth2 and APOP tests' own mailbox.
+dave_pass=dave-secret
+dovecot_users=("${users[@]}" carol dave)
 
 log() { [ -z "${PETREL_START_QUIET:-}" ] && echo "start.sh: $*" >&2; return 0; }
 
@@ -149,6 +151,24 @@ done >"$V/users"
 chown root:dovecot "$V/users"
 chmod 640 "$V/users"
 
+# OAuth2: the main instance validates JWT access tokens itself (oauth2
+# passdb, introspection_mode = local) with an HS256 key made here; the
+# dict holds it base64-encoded under default/HS256/default (no "azp" and
+# no "kid" in our tokens). oauth-token.py signs tokens with the raw key.
+O=$D/oauth
+mkdir -p "$O" "$V/oauth-keys/default/HS256"
+head -c 32 /dev/urandom >"$O/hs256.key"
+chmod 600 "$O/hs256.key"
+base64 -w0 "$O/hs256.key" >"$V/oauth-keys/default/HS256/default"
+cat >"$V/oauth2.conf.ext" <<EOF
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix=$V/oauth-keys/
+username_attribute = sub
+username_format = %Ln
+EOF
+chown -R root:dovecot "$V/oauth-keys" "$V/oauth2.conf.ext"
+chmod -R g+rX,o-rwx "$V/oauth-keys" "$V/oauth2.conf.ext"
+
 cat >"$V/common.conf" <<EOF
 # Shared by every Dovecot instance of this test run.
 listen = 127.0.0.1
@@ -220,12 +240,13 @@ dovecot_instance() {
 	EOF
 }
 
-# passdb_plain [USERNAME_FORMAT]
+# passdb_plain [USERNAME_FORMAT [MECHANISMS]]
 passdb_plain() {
 	cat <<-EOF
 		passdb {
 		  driver = passwd-file
 		  args = ${1:+username_format=$1 }$V/users
+		  ${2:+mechanisms = $2}
 		}
 	EOF
 }
@@ -247,6 +268,18 @@ dovecot_log=$D/dovecot.log
 	ssl_with "$C/good.pem" "$C/server-key.pem"
 	cat <<-EOF
 		protocols = imap pop3 lmtp
+		# APOP works because the passwd-file has {PLAIN} passwords (APOP
+		# needs the plaintext); pop3-login puts the <timestamp> in its
+		# greeting only when the mechanism is enabled.
+		auth_mechanisms = plain login apop xoauth2 oauthbearer
+		# OAuth2 tokens are checked by this passdb only, passwords (and
+		# APOP digests) by the passwd-file only ("none": lookups that are
+		# no login).
+		passdb {
+		  driver = oauth2
+		  mechanisms = xoauth2 oauthbearer
+		  args = $V/oauth2.conf.ext
+		}
 	EOF
 	# Dovecot counts 127.0.0.1 -> 127.0.0.1 as "secured" and would allow
 	# plaintext IMAP/POP3 logins despite disable_plaintext_auth. So the
@@ -254,7 +287,8 @@ dovecot_log=$D/dovecot.log
 	# the connection really is TLS (%{secured} is "TLS" only then) or the
 	# request comes from Postfix (service smtp, which enforces TLS itself).
 	# shellcheck disable=SC2016  # Dovecot variables, not shell
-	passdb_plain '%{if;%{secured};eq;TLS;%Ln;%{if;%s;eq;smtp;%Ln;%Ln/needs-tls}}'
+	passdb_plain '%{if;%{secured};eq;TLS;%Ln;%{if;%s;eq;smtp;%Ln;%Ln/needs-tls}}' \
+		'plain login apop none'
 	cat <<-EOF
 		recipient_delimiter = +
 		protocol lmtp {
@@ -412,6 +446,10 @@ q() { printf '%q' "$1"; }
 	echo "export PETREL_TEST_ALICE_PASS=$(q "$alice_pass")"
 	echo "export PETREL_TEST_BOB_PASS=$(q "$bob_pass")"
 	echo "export PETREL_TEST_CAROL_PASS=$(q "$carol_pass")"
+	echo "export PETREL_TEST_DAVE_PASS=$(q "$dave_pass")"
+	echo "export PETREL_TEST_OAUTH_USER=dave"
+	echo "export PETREL_TEST_OAUTH_KEY=$(q "$O/hs256.key")"
+	echo "export PETREL_TEST_OAUTH_TOKEN_CMD=$(q "python3 $here/oauth-token.py $O/hs256.key dave")"
 	echo "export PETREL_TEST_IMAP_PORT=$p_imap"
 	echo "export PETREL_TEST_IMAPS_PORT=$p_imaps"
 	echo "export PETREL_TEST_POP3_PORT=$p_pop3"

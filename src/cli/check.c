@@ -52,6 +52,7 @@ static void check_print(const struct engine_event *ev)
 	check_field("capabilities", r->capabilities);
 	if (r->connected)
 		check_field("login", r->logged_in ? "ok" : "failed");
+	check_field("auth", r->auth);
 	check_field("note", r->note);
 	check_field("error", r->error);
 	if (r->error) {

@@ -137,17 +137,103 @@ fail:
 	return NULL;
 }
 
+/* Writes the pieces and CRLF with the stream's logging off (they may hold a
+ * secret); false if the connection broke. */
+static bool imap_session_send_secret(mailstream *st, const char *a, const char *b)
+{
+	bool ok;
+
+	mailstream_set_privacy(st, 0);
+	ok = mailstream_write(st, a, strlen(a)) >= 0 && (!b || mailstream_write(st, b, strlen(b)) >= 0) &&
+	     mailstream_write(st, "\r\n", 2) >= 0 && mailstream_flush(st) >= 0;
+	mailstream_set_privacy(st, 1);
+	return ok;
+}
+
+/* AUTHENTICATE with mech, done here rather than by libetpan: its XOAUTH2
+ * ignores SASL-IR and loses the server's error, and it has no OAUTHBEARER.
+ * The initial response goes on the command line when the server has
+ * SASL-IR, else after its first "+".  Another "+" is an OAuth2 error
+ * (JSON, RFC 7628): its status lands in *status and the client answers so
+ * that the server can finish with NO.  Returns a MAILIMAP_ code. */
+static int imap_session_authenticate(struct imap_session *s, enum net_sasl_mech mech,
+				     bool sasl_ir, const char *user, const char *secret,
+				     char **status)
+{
+	mailstream *st = s->imap->imap_stream;
+	char *ir = net_sasl_initial(mech, user, secret, s->url.host, s->url.port);
+	struct mailimap_response *resp = NULL;
+	char *cmd = xasprintf("AUTHENTICATE %s%s", net_sasl_name(mech), sasl_ir ? " " : "");
+	bool sent_ir = sasl_ir;
+	int rc, rounds = 0;
+
+	rc = mailimap_send_current_tag(s->imap);
+	if (rc != MAILIMAP_NO_ERROR)
+		goto out;
+	if (!imap_session_send_secret(st, cmd, sasl_ir ? ir : NULL)) {
+		rc = MAILIMAP_ERROR_STREAM;
+		goto out;
+	}
+	for (;;) {
+		char *line = mailimap_read_line(s->imap);
+		const char *reply;
+
+		if (!line) {
+			rc = MAILIMAP_ERROR_STREAM;
+			goto out;
+		}
+		if (line[0] != '+')
+			break;
+		if (++rounds > 3) {
+			/* a server that keeps asking: cancel (RFC 3501 6.2.2) */
+			reply = "*";
+		} else if (!sent_ir) {
+			reply = ir;
+			sent_ir = true;
+		} else {
+			free(*status);
+			*status = net_sasl_oauth_status(line[1] == ' ' ? line + 2 : line + 1);
+			reply = net_sasl_error_reply(mech);
+		}
+		if (rounds > 4 || !imap_session_send_secret(st, reply, NULL)) {
+			rc = MAILIMAP_ERROR_STREAM;
+			goto out;
+		}
+	}
+	rc = mailimap_parse_response(s->imap, &resp);
+	if (rc != MAILIMAP_NO_ERROR)
+		goto out;
+	if (resp->rsp_resp_done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED &&
+	    resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type ==
+		    MAILIMAP_RESP_COND_STATE_OK) {
+		s->imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+		rc = MAILIMAP_NO_ERROR;
+	} else {
+		rc = MAILIMAP_ERROR_LOGIN;
+	}
+	mailimap_response_free(resp);
+out:
+	util_secret_free(&ir);
+	free(cmd);
+	return rc;
+}
+
 bool imap_session_login(struct imap_session *s, struct net_report *r)
 {
 	const struct account *a = s->account;
 	const char *auth = config_get(a, OPTION_AUTH);
 	const char *user = config_user(a);
-	char *cause = NULL, *secret;
-	bool logindisabled;
+	char *cause = NULL, *secret, *status = NULL, *msg;
+	enum net_sasl_mech mech = NET_SASL_PLAIN;
+	bool sasl = net_sasl_from_auth(auth, &mech), logindisabled, sasl_ir;
 	int rc;
 
 	if (!user)
 		return net_report_fail(r, "account '%s' has neither user nor email", a->name);
+	if (sasl && net_sasl_is_oauth(mech) &&
+	    !mailimap_has_authentication(s->imap, net_sasl_name(mech)))
+		return net_report_fail(r, "%s does not offer AUTH=%s, which auth = %s needs",
+				       s->url.host, net_sasl_name(mech), auth);
 	secret = net_credential(a, &cause);
 	if (!secret) {
 		net_report_fail(r, "%s", cause);
@@ -155,19 +241,17 @@ bool imap_session_login(struct imap_session *s, struct net_report *r)
 		return false;
 	}
 	logindisabled = mailimap_has_extension(s->imap, "LOGINDISABLED");
+	sasl_ir = mailimap_has_extension(s->imap, "SASL-IR");
 	/* whatever comes back in the login's [CAPABILITY] replaces the old list */
 	imap_session_caps_reset(s);
 	s->round_trips++;
-	if (strcasecmp(auth, "xoauth2") == 0) {
-		rc = mailimap_oauth2_authenticate(s->imap, user, secret);
-	} else if (strcasecmp(auth, "oauthbearer") == 0) {
-		util_secret_free(&secret);
-		return net_report_fail(r, "auth = oauthbearer is not supported for IMAP yet; "
-				       "use xoauth2");
-	} else if (strcasecmp(auth, "plain") == 0 || strcasecmp(auth, "login") == 0) {
-		char mech[8];
-		snprintf(mech, sizeof(mech), "%s", strcasecmp(auth, "plain") == 0 ? "PLAIN" : "LOGIN");
-		rc = mailimap_authenticate(s->imap, mech, s->url.host, NULL, NULL,
+	if (sasl) {
+		free(r->auth);
+		r->auth = xasprintf("AUTHENTICATE %s", net_sasl_name(mech));
+		rc = imap_session_authenticate(s, mech, sasl_ir, user, secret, &status);
+	} else if (strcasecmp(auth, "login") == 0) {
+		xstrset(&r->auth, "AUTHENTICATE LOGIN");
+		rc = mailimap_authenticate(s->imap, "LOGIN", s->url.host, NULL, NULL,
 					   user, user, secret, NULL);
 	} else {
 		if (logindisabled) {
@@ -175,22 +259,28 @@ bool imap_session_login(struct imap_session *s, struct net_report *r)
 			return net_report_fail(r, "%s does not allow logging in here (LOGINDISABLED)",
 					       s->url.host);
 		}
+		xstrset(&r->auth, "LOGIN");
 		rc = mailimap_login(s->imap, user, secret);
 	}
 	util_secret_free(&secret);
 	if (rc != MAILIMAP_NO_ERROR) {
 		if (rc == MAILIMAP_ERROR_STREAM) {
 			s->usable = false;
-			return net_report_fail(r, "the connection to %s broke during login",
-					       s->url.host);
+			msg = xasprintf("the connection to %s broke during login", s->url.host);
+		} else {
+			msg = net_sasl_refused(sasl ? mech : NET_SASL_PLAIN, user, s->url.host,
+					       status, imap_session_said(s));
 		}
-		return net_report_fail(r, "login as %s refused by %s: %s", user, s->url.host,
-				       imap_session_said(s));
+		net_report_fail(r, "%s", msg);
+		free(msg);
+		free(status);
+		return false;
 	}
+	free(status);
 	r->logged_in = true;
 	/* servers often list more capabilities once logged in */
 	imap_session_caps(s, r);
-	log_debug("imap: logged in to %s as %s", s->url.host, user);
+	log_debug("imap: logged in to %s as %s (%s)", s->url.host, user, r->auth);
 	return true;
 }
 

@@ -101,12 +101,46 @@ char *net_credential(const struct account *a, char **cause);
 char **net_argv_split(const char *cmd, char **cause);
 void net_argv_free(char ***argv);
 
+/* SASL mechanisms petrel speaks itself (src/net/sasl.c). */
+enum net_sasl_mech { NET_SASL_PLAIN, NET_SASL_XOAUTH2, NET_SASL_OAUTHBEARER };
+
+/* The mechanism for an `auth` value ("plain", "xoauth2", "oauthbearer");
+ * false for any other value. */
+bool net_sasl_from_auth(const char *auth, enum net_sasl_mech *mech);
+/* "PLAIN", "XOAUTH2", "OAUTHBEARER" (static). */
+const char *net_sasl_name(enum net_sasl_mech mech);
+bool net_sasl_is_oauth(enum net_sasl_mech mech);
+
+/* The client's first message for mech, base64-encoded (no line break):
+ * PLAIN from user and password, the OAuth2 ones from user and token (host
+ * and port go into OAUTHBEARER's).  It holds the secret: the caller frees
+ * it with util_secret_free and never logs it. */
+char *net_sasl_initial(enum net_sasl_mech mech, const char *user, const char *secret,
+		       const char *host, unsigned port);
+
+/* What the client answers (base64, static) when an OAuth2 server sends a
+ * challenge after the initial response: that is always its error report,
+ * and the answer lets it finish with its refusal (RFC 7628 3.2.3). */
+const char *net_sasl_error_reply(enum net_sasl_mech mech);
+
+/* The "status" of an OAuth2 error challenge (base64 of a JSON object, as
+ * it came after "+ " or "334 "), e.g. "invalid_token" or "401"; malloc'd,
+ * or NULL if there is none or it is not plain words. */
+char *net_sasl_oauth_status(const char *challenge);
+
+/* The message for a refused login: for OAuth2 it says that the token was
+ * refused and to check token-command.  said is the server's answer, status
+ * from net_sasl_oauth_status or NULL.  Malloc'd. */
+char *net_sasl_refused(enum net_sasl_mech mech, const char *user, const char *host,
+		       const char *status, const char *said);
+
 /* What `petrel check` (and the logs) learn about one service of an account. */
 struct net_report {
 	char *url;             /* the configured URL */
 	struct net_tls_info tls;
 	char *capabilities;    /* as the server listed them, space-separated */
 	char *note;            /* e.g. a warning that the connection is not encrypted */
+	char *auth;            /* how the login was done: "USER/PASS", "AUTH XOAUTH2", ... */
 	bool connected;        /* greeting read (and TLS verified unless tls = off) */
 	bool logged_in;
 	char *error;           /* the first failure, in a user's words */

@@ -15,6 +15,7 @@ void net_report_release(struct net_report *r)
 	net_tls_info_release(&r->tls);
 	FREE_NULL(r->capabilities);
 	FREE_NULL(r->note);
+	FREE_NULL(r->auth);
 	FREE_NULL(r->error);
 	r->connected = r->logged_in = false;
 }

@@ -50,8 +50,8 @@ enum option_scope {
 	  "Command whose first line of output is the password (preferred to password).") \
 	X(PASSWORD, "password", OPT_SECRET, OPT_ACCOUNT, NULL, NULL, \
 	  "The password itself; refused unless the file is readable by you alone.") \
-	X(AUTH, "auth", OPT_ENUM, OPT_BOTH, "auto", "auto|plain|login|xoauth2|oauthbearer", \
-	  "Authentication mechanism; xoauth2 and oauthbearer need token-command.") \
+	X(AUTH, "auth", OPT_ENUM, OPT_BOTH, "auto", "auto|plain|login|xoauth2|oauthbearer|apop", \
+	  "Authentication mechanism; xoauth2 and oauthbearer need token-command; apop is POP3's.") \
 	X(TOKEN_COMMAND, "token-command", OPT_COMMAND, OPT_ACCOUNT, NULL, NULL, \
 	  "Command whose first line of output is an OAuth2 access token.") \
 	X(TLS, "tls", OPT_ENUM, OPT_BOTH, "on", "on|off", \

@@ -230,6 +230,9 @@ bool imap_session_login(struct imap_session *s, struct net_report *r)
 
 	if (!user)
 		return net_report_fail(r, "account '%s' has neither user nor email", a->name);
+	if (strcasecmp(auth, "apop") == 0)
+		return net_report_fail(r, "auth = apop is a POP3 mechanism; IMAP cannot use it "
+				       "(remove the auth line for IMAP's LOGIN)");
 	if (sasl && net_sasl_is_oauth(mech) &&
 	    !mailimap_has_authentication(s->imap, net_sasl_name(mech)))
 		return net_report_fail(r, "%s does not offer AUTH=%s, which auth = %s needs",

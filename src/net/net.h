@@ -134,6 +134,11 @@ char *net_sasl_oauth_status(const char *challenge);
 char *net_sasl_refused(enum net_sasl_mech mech, const char *user, const char *host,
 		       const char *status, const char *said);
 
+/* POP3 APOP: the hex MD5 digest of timestamp (from the greeting, with its
+ * angle brackets) and password into out.  False if GnuTLS has no MD5
+ * (FIPS mode). */
+bool net_apop_digest(const char *timestamp, const char *password, char out[33]);
+
 /* What `petrel check` (and the logs) learn about one service of an account. */
 struct net_report {
 	char *url;             /* the configured URL */

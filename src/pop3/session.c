@@ -166,16 +166,162 @@ out:
 	return ok;
 }
 
+/* Whether CAPA listed mech under SASL (r->capabilities holds it as
+ * "SASL=PLAIN=XOAUTH2"). */
+static bool pop3_session_offers(const struct net_report *r, const char *mech)
+{
+	const char *p = r->capabilities;
+
+	for (; p && *p; p += strcspn(p, " "), p += strspn(p, " ")) {
+		const char *end = p + strcspn(p, " ");
+
+		if (strncasecmp(p, "SASL=", 5) != 0)
+			continue;
+		for (p += 5; p < end; p += strcspn(p, "= "), p += (*p == '=')) {
+			size_t n = strcspn(p, "= ");
+			if (n == strlen(mech) && strncasecmp(p, mech, n) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static int pop3_session_line(struct pop3_session *s, struct strbuf *sb, size_t max, char **cause);
+
+/* Sends a and b and CRLF, never logged (they may hold a secret). */
+static bool pop3_session_send_secret(struct pop3_session *s, const char *a, const char *b)
+{
+	mailstream *st = s->pop3->pop3_stream;
+	bool ok;
+
+	s->own_io = true;
+	mailstream_set_privacy(st, 0);
+	ok = mailstream_write(st, a, strlen(a)) >= 0 && (!b || mailstream_write(st, b, strlen(b)) >= 0) &&
+	     mailstream_write(st, "\r\n", 2) >= 0 && mailstream_flush(st) >= 0;
+	mailstream_set_privacy(st, 1);
+	if (!ok)
+		s->usable = false;
+	else
+		s->round_trips++;
+	return ok;
+}
+
+/* AUTH (RFC 5034) with mech, done here: libetpan's goes through Cyrus SASL
+ * and knows no OAuth2.  The initial response rides on the command when the
+ * line stays within POP3's 255 octets, else it follows the first "+ ".  A
+ * "+ " after it is an OAuth2 error (JSON): its status lands in *status and
+ * the answer lets the server finish with -ERR, whose text lands in *said.
+ * Returns POP3_OK, POP3_ERR or POP3_BROKEN (*cause set). */
+static enum pop3_status pop3_session_sasl(struct pop3_session *s, enum net_sasl_mech mech,
+					  const char *user, const char *secret, char **status,
+					  char **said, char **cause)
+{
+	char *ir = net_sasl_initial(mech, user, secret, s->url.host, s->url.port);
+	bool sent_ir = strlen("AUTH  \r\n") + strlen(net_sasl_name(mech)) + strlen(ir) <= 255;
+	char *cmd = xasprintf("AUTH %s%s", net_sasl_name(mech), sent_ir ? " " : "");
+	enum pop3_status st = POP3_BROKEN;
+	int rounds = 0;
+
+	if (!pop3_session_send_secret(s, cmd, sent_ir ? ir : NULL))
+		goto broken;
+	for (;;) {
+		struct strbuf *l = &s->line;
+		const char *reply;
+
+		if (pop3_session_line(s, l, 64 << 10, cause) < 0)
+			goto out;
+		while (l->len && (l->buf[l->len - 1] == '\n' || l->buf[l->len - 1] == '\r'))
+			l->buf[--l->len] = '\0';
+		if (strncmp(l->buf, "+OK", 3) == 0 || strncmp(l->buf, "-ERR", 4) == 0) {
+			const char *text = l->buf + (l->buf[0] == '+' ? 3 : 4);
+
+			st = l->buf[0] == '+' ? POP3_OK : POP3_ERR;
+			free(*said);
+			*said = xstrdup(text + strspn(text, " "));
+			goto out;
+		}
+		if (l->buf[0] != '+' || ++rounds > 3) {
+			/* not POP3, or a server that keeps asking */
+			s->usable = false;
+			*cause = xasprintf("%s answered AUTH with something that is not POP3; the "
+					   "connection was dropped", s->url.host);
+			goto out;
+		}
+		if (!sent_ir) {
+			reply = ir;
+			sent_ir = true;
+		} else {
+			free(*status);
+			*status = net_sasl_oauth_status(l->buf + 1 + (l->buf[1] == ' '));
+			reply = net_sasl_error_reply(mech);
+		}
+		if (!pop3_session_send_secret(s, reply, NULL))
+			goto broken;
+	}
+broken:
+	*cause = xasprintf("the connection to %s broke", s->url.host);
+out:
+	util_secret_free(&ir);
+	free(cmd);
+	return st;
+}
+
+/* APOP (RFC 1939 7): the password never crosses the wire, only an MD5
+ * digest of it and the greeting's <timestamp> (over TLS that adds little,
+ * so petrel uses it only when asked). */
+static bool pop3_session_apop(struct pop3_session *s, const char *user, const char *secret,
+			      struct net_report *r)
+{
+	char digest[33], *cmd, *cause = NULL, *safe;
+	const char *text;
+	enum pop3_status st;
+
+	if (!net_apop_digest(s->pop3->pop3_timestamp, secret, digest))
+		return net_report_fail(r, "APOP needs MD5, which this system's GnuTLS refuses");
+	cmd = xasprintf("APOP %s ", user);
+	if (!pop3_session_send_secret(s, cmd, digest)) {
+		free(cmd);
+		return net_report_fail(r, "the connection to %s broke during login", s->url.host);
+	}
+	free(cmd);
+	st = pop3_session_status(s, &text, &cause);
+	if (st == POP3_BROKEN) {
+		net_report_fail(r, "%s during login", cause);
+		free(cause);
+		return false;
+	}
+	if (st == POP3_ERR) {
+		safe = sanitize_line(*text ? text : "no reason given");
+		net_report_fail(r, "APOP login as %s refused by %s: %s (a wrong password, or a "
+				"server that cannot check APOP for this user: it needs the password "
+				"in plain text)", user, s->url.host, safe);
+		free(safe);
+		return false;
+	}
+	r->logged_in = true;
+	log_debug("pop3: logged in to %s as %s (APOP)", s->url.host, user);
+	return true;
+}
+
 bool pop3_session_login(struct pop3_session *s, struct net_report *r)
 {
 	const struct account *a = s->account;
 	const char *auth = config_get(a, OPTION_AUTH);
 	const char *user = config_user(a);
-	char *cause = NULL, *secret;
-	int rc;
+	char *cause = NULL, *secret, *status = NULL, *said = NULL, *msg;
+	enum net_sasl_mech mech = NET_SASL_PLAIN;
+	bool sasl = net_sasl_from_auth(auth, &mech), apop = strcasecmp(auth, "apop") == 0;
+	int rc = MAILPOP3_NO_ERROR;
 
 	if (!user)
 		return net_report_fail(r, "account '%s' has neither user nor email", a->name);
+	if (sasl && !pop3_session_offers(r, net_sasl_name(mech)))
+		return net_report_fail(r, "%s does not offer AUTH %s (no SASL %s in its CAPA), "
+				       "which auth = %s needs", s->url.host, net_sasl_name(mech),
+				       net_sasl_name(mech), auth);
+	if (apop && !s->pop3->pop3_timestamp)
+		return net_report_fail(r, "%s does not offer APOP (its greeting has no <timestamp>), "
+				       "which auth = apop needs", s->url.host);
 	secret = net_credential(a, &cause);
 	if (!secret) {
 		net_report_fail(r, "%s", cause);
@@ -189,20 +335,55 @@ bool pop3_session_login(struct pop3_session *s, struct net_report *r)
 	}
 	if (strcasecmp(auth, "auto") == 0 && s->has_pipelining && s->has_user) {
 		/* one round trip instead of three on a slow link */
-		bool ok = pop3_session_login_pipelined(s, user, secret, r);
+		bool ok;
+
+		xstrset(&r->auth, "USER/PASS");
+		ok = pop3_session_login_pipelined(s, user, secret, r);
 		util_secret_free(&secret);
 		return ok;
 	}
+	if (sasl) {
+		enum pop3_status st;
+
+		free(r->auth);
+		r->auth = xasprintf("AUTH %s", net_sasl_name(mech));
+		st = pop3_session_sasl(s, mech, user, secret, &status, &said, &cause);
+		util_secret_free(&secret);
+		if (st == POP3_OK)
+			goto done;
+		if (st == POP3_BROKEN) {
+			net_report_fail(r, "%s during login", cause);
+		} else {
+			char *safe = sanitize_line(said && *said ? said : "no reason given");
+			msg = net_sasl_refused(mech, user, s->url.host, status, safe);
+			net_report_fail(r, "%s", msg);
+			free(msg);
+			free(safe);
+		}
+		free(cause);
+		free(status);
+		free(said);
+		return false;
+	}
 	if (strcasecmp(auth, "auto") == 0) {
+		xstrset(&r->auth, "USER/PASS");
 		rc = mailpop3_user(s->pop3, user);
 		if (rc == MAILPOP3_NO_ERROR)
 			rc = mailpop3_pass(s->pop3, secret);
-	} else if (strcasecmp(auth, "plain") == 0 || strcasecmp(auth, "login") == 0) {
-		rc = mailpop3_auth(s->pop3, strcasecmp(auth, "plain") == 0 ? "PLAIN" : "LOGIN",
-				   s->url.host, NULL, NULL, user, user, secret, NULL);
+	} else if (apop) {
+		bool ok;
+
+		xstrset(&r->auth, "APOP");
+		ok = pop3_session_apop(s, user, secret, r);
+		util_secret_free(&secret);
+		return ok;
+	} else if (strcasecmp(auth, "login") == 0) {
+		xstrset(&r->auth, "AUTH LOGIN");
+		rc = mailpop3_auth(s->pop3, "LOGIN", s->url.host, NULL, NULL, user, user, secret,
+				   NULL);
 	} else {
 		util_secret_free(&secret);
-		return net_report_fail(r, "auth = %s is not supported for POP3 yet", auth);
+		return net_report_fail(r, "auth = %s is not supported for POP3", auth);
 	}
 	util_secret_free(&secret);
 	if (rc != MAILPOP3_NO_ERROR) {
@@ -214,8 +395,9 @@ bool pop3_session_login(struct pop3_session *s, struct net_report *r)
 		return net_report_fail(r, "login as %s refused by %s: %s", user, s->url.host,
 				       pop3_session_said(s));
 	}
+done:
 	r->logged_in = true;
-	log_debug("pop3: logged in to %s as %s", s->url.host, user);
+	log_debug("pop3: logged in to %s as %s (%s)", s->url.host, user, r->auth);
 	return true;
 }
 

@@ -349,8 +349,11 @@ bool pop3_session_login(struct pop3_session *s, struct net_report *r)
 		r->auth = xasprintf("AUTH %s", net_sasl_name(mech));
 		st = pop3_session_sasl(s, mech, user, secret, &status, &said, &cause);
 		util_secret_free(&secret);
-		if (st == POP3_OK)
+		if (st == POP3_OK) {
+			free(status);
+			free(said);
 			goto done;
+		}
 		if (st == POP3_BROKEN) {
 			net_report_fail(r, "%s during login", cause);
 		} else {
@@ -599,6 +602,8 @@ void pop3_session_free(struct pop3_session **sp)
 			mailstream_close(s->pop3->pop3_stream);
 			s->pop3->pop3_stream = NULL;
 		}
+		/* only libetpan's QUIT frees the greeting's APOP timestamp */
+		FREE_NULL(s->pop3->pop3_timestamp);
 		mailpop3_free(s->pop3);
 	}
 	strbuf_release(&s->line);

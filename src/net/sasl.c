@@ -178,8 +178,9 @@ bool net_apop_digest(const char *timestamp, const char *password, char out[33])
 	int rc;
 
 	/* RFC 1939 7: MD5 of the greeting's <timestamp>, brackets included,
-	 * followed by the password.  (libetpan's own APOP digest is wrong on
-	 * 64-bit builds: Dovecot refuses it.) */
+	 * followed by the password.  Not libetpan's mailpop3_apop: the MD5 of
+	 * libetpan 1.9.4 on amd64 (lep_MD5*) is wrong (RFC 1939's example comes
+	 * out e1b93f28... instead of c4c9334b...), so Dovecot refuses it. */
 	strbuf_addstr(&sb, timestamp);
 	strbuf_addstr(&sb, password);
 	rc = gnutls_hash_fast(GNUTLS_DIG_MD5, sb.buf, sb.len, md5);

@@ -1,5 +1,7 @@
 /*
- * A POP3 session: connect, STLS, CAPA, login with libetpan; after the
+ * A POP3 session: connect, STLS, CAPA with libetpan; login by USER/PASS
+ * (pipelined when it can be), APOP or AUTH (PLAIN, XOAUTH2, OAUTHBEARER,
+ * done here; LOGIN through libetpan).  After the
  * login, commands are pipelined through petrel's own reader (private.h),
  * which also reads multi-line answers without libetpan's limits (a NUL
  * byte in a line, a line without end).  QUIT, or a drop without it.

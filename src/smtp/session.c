@@ -1,5 +1,7 @@
 /*
  * An SMTP submission session: connect, STARTTLS, EHLO, AUTH, QUIT.
+ * AUTH PLAIN and LOGIN go through libetpan; XOAUTH2 and OAUTHBEARER are
+ * done here (src/net/sasl.c builds the messages).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -261,6 +261,76 @@ def _():
     s.quit()
 
 
+def oauth_token(*extra):
+    cmd = E["PETREL_TEST_OAUTH_TOKEN_CMD"].split() + list(extra)
+    return subprocess.check_output(cmd, text=True).strip()
+
+
+def sasl_oauth(mech, user, token, port_no):
+    if mech == "XOAUTH2":
+        return f"user={user}\x01auth=Bearer {token}\x01\x01"
+    return f"n,a={user},\x01host={HOST}\x01port={port_no}\x01auth=Bearer {token}\x01\x01"
+
+
+def imap_oauth(mech, token):
+    m = imaplib.IMAP4_SSL(HOST, port("IMAPS"), ssl_context=ctx())
+    expect(f"AUTH={mech}" in m.capabilities, m.capabilities)
+    first = [True]
+
+    def answer(challenge):
+        if first[0]:
+            first[0] = False
+            return sasl_oauth(mech, "dave", token, port("IMAPS")).encode()
+        return b"\x01" if mech == "OAUTHBEARER" else b""
+    try:
+        m.authenticate(mech, answer)
+    finally:
+        try:
+            m.logout()
+        except Exception:
+            pass
+
+
+@check("oauth2: IMAP XOAUTH2 and OAUTHBEARER with a minted token; expired and wrongly signed refused")
+def _():
+    if not E.get("PETREL_TEST_OAUTH_TOKEN_CMD"):
+        raise AssertionError("no PETREL_TEST_OAUTH_TOKEN_CMD in env")
+    for mech in ("XOAUTH2", "OAUTHBEARER"):
+        imap_oauth(mech, oauth_token())
+        login_fails(lambda: imap_oauth(mech, oauth_token("--expired")))
+        login_fails(lambda: imap_oauth(mech, oauth_token("--bad-signature")))
+    log_has(E["PETREL_TEST_DOVECOT_LOG"], "Token has expired")
+
+
+@check("oauth2: SMTP (Postfix via Dovecot SASL) AUTH XOAUTH2 / OAUTHBEARER -> 235; expired -> 334 JSON, 535")
+def _():
+    import base64
+    for mech in ("XOAUTH2", "OAUTHBEARER"):
+        for extra, want in (((), 235), (("--expired",), 334)):
+            s = smtplib.SMTP_SSL(HOST, port("SMTPS"), context=ctx())
+            s.ehlo()
+            expect(mech in s.esmtp_features.get("auth", ""), s.esmtp_features)
+            ir = sasl_oauth(mech, "dave", oauth_token(*extra), port("SMTPS"))
+            code, resp = s.docmd("AUTH", mech + " " + base64.b64encode(ir.encode()).decode())
+            expect(code == want, (code, resp))
+            if code == 334:
+                expect(b"status" in base64.b64decode(resp), resp)
+                code, resp = s.docmd("AQ==" if mech == "OAUTHBEARER" else "")
+                expect(code == 535, (code, resp))
+            s.quit()
+
+
+@check("pop3: APOP for dave (timestamp in the greeting); wrong password refused")
+def _():
+    p = poplib.POP3_SSL(HOST, port("POP3S"), context=ctx())
+    expect(b"<" in p.getwelcome(), p.getwelcome())
+    p.apop("dave", E["PETREL_TEST_DAVE_PASS"])
+    p.quit()
+    p = poplib.POP3_SSL(HOST, port("POP3S"), context=ctx())
+    login_fails(lambda: p.apop("dave", "wrong"))
+    p.close()
+
+
 @check("lmtp: direct delivery to alice")
 def _():
     s = smtplib.LMTP(HOST, port("LMTP"))

@@ -15,6 +15,8 @@ struct imap_session {
 	bool usable;        /* greeting done, TLS settled and no stream error since */
 	char *selected;     /* server name of the selected folder, or NULL */
 	unsigned round_trips;
+	bool compressed;    /* COMPRESS=DEFLATE is active */
+	bool qresync;       /* ENABLE QRESYNC done: expunges come as VANISHED */
 };
 
 /* The server's last response text, for messages; never NULL. */

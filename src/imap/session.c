@@ -242,6 +242,10 @@ void imap_session_free(struct imap_session **sp)
 
 	if (!s)
 		return;
+	/* what the slow-link user pays: bytes on the wire (below COMPRESS) */
+	log_debug("imap: closing %s%s after %u round trips; wire bytes so far: %llu in, %llu out",
+		  s->url.host ? s->url.host : "?", s->compressed ? " (COMPRESS)" : "",
+		  s->round_trips, net_bytes_in(), net_bytes_out());
 	if (s->imap) {
 		if (s->usable && s->imap->imap_stream)
 			mailimap_logout(s->imap);

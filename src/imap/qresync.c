@@ -26,26 +26,65 @@ void imap_qresync_release(struct imap_qresync *q)
 	memset(q, 0, sizeof(*q));
 }
 
-/* ENABLE QRESYNC, once per session.  Returns 0 (q->enabled says whether the
- * server agreed), or -1 with *cause on a broken connection. */
-static int imap_qresync_enable(struct imap_session *s, char **cause)
+/* Reads one tagged response for tag (and the untagged ones before it) into
+ * libetpan's session state.  Returns a MAILIMAP_ code; OK is NO_ERROR. */
+static int imap_qresync_response(struct imap_session *s, int tag)
 {
-	int rc;
+	struct mailimap_response *resp = NULL;
+	int rc, cond;
 
-	if (s->qresync)
-		return 0;
-	rc = mailimap_custom_command(s->imap, "ENABLE QRESYNC");
+	/* libetpan checks the tag against its counter */
+	s->imap->imap_tag = tag;
+	if (!mailimap_read_line(s->imap))
+		return MAILIMAP_ERROR_STREAM;
+	rc = mailimap_parse_response(s->imap, &resp);
+	if (rc != MAILIMAP_NO_ERROR)
+		return rc;
+	cond = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
+	mailimap_response_free(resp);
+	return cond == MAILIMAP_RESP_COND_STATE_OK ? MAILIMAP_NO_ERROR : MAILIMAP_ERROR_CUSTOM_COMMAND;
+}
+
+/* Sends select (a QRESYNC SELECT), preceded by ENABLE QRESYNC the first time
+ * in the session, both in one write: the server runs them in order, and a
+ * warm sync of an unchanged folder stays at one round trip.  Reads both
+ * answers; the SELECT's stays in libetpan's response and selection info. */
+static int imap_qresync_send(struct imap_session *s, const char *select)
+{
+	mailstream *st = s->imap->imap_stream;
+	int enable_tag = 0, rc;
+
+	if (!s->qresync) {
+		if ((rc = mailimap_send_current_tag(s->imap)) != MAILIMAP_NO_ERROR)
+			return rc;
+		enable_tag = s->imap->imap_tag;
+		if (mailstream_write(st, "ENABLE QRESYNC\r\n", 16) != 16)
+			return MAILIMAP_ERROR_STREAM;
+	}
+	if ((rc = mailimap_send_current_tag(s->imap)) != MAILIMAP_NO_ERROR)
+		return rc;
+	if (mailstream_write(st, select, strlen(select)) != (ssize_t)strlen(select) ||
+	    mailstream_write(st, "\r\n", 2) != 2 || mailstream_flush(st) == -1)
+		return MAILIMAP_ERROR_STREAM;
 	s->round_trips++;
-	if (rc == MAILIMAP_ERROR_STREAM) {
-		*cause = imap_session_error(s, "cannot enable QRESYNC", rc);
-		return -1;
+	if (enable_tag) {
+		int select_tag = s->imap->imap_tag;
+
+		rc = imap_qresync_response(s, enable_tag);
+		if (rc == MAILIMAP_NO_ERROR)
+			s->qresync = true;
+		else if (rc == MAILIMAP_ERROR_STREAM || rc == MAILIMAP_ERROR_PARSE)
+			return rc;
+		else
+			log_debug("imap: ENABLE QRESYNC refused: %s", imap_session_said(s));
+		s->imap->imap_tag = select_tag;
 	}
-	if (rc != MAILIMAP_NO_ERROR) {
-		log_debug("imap: ENABLE QRESYNC refused: %s", imap_session_said(s));
-		return 0;
-	}
-	s->qresync = true;
-	return 0;
+	if (s->imap->imap_selection_info)
+		mailimap_selection_info_free(s->imap->imap_selection_info);
+	s->imap->imap_selection_info = mailimap_selection_info_new();
+	if (!s->imap->imap_selection_info)
+		BUG("out of memory in mailimap_selection_info_new");
+	return imap_qresync_response(s, s->imap->imap_tag);
 }
 
 /* folder as an IMAP quoted string, or false if it needs a literal (control
@@ -143,10 +182,6 @@ int imap_qresync_select(struct imap_session *s, const char *folder, uint32_t uid
 	int rc;
 
 	memset(q, 0, sizeof(*q));
-	if (imap_qresync_enable(s, cause) < 0)
-		return -1;
-	if (!s->qresync)
-		return 0;
 	strbuf_addstr(&cmd, "SELECT ");
 	if (!imap_qresync_quote(folder, &cmd)) {
 		strbuf_release(&cmd);
@@ -159,16 +194,16 @@ int imap_qresync_select(struct imap_session *s, const char *folder, uint32_t uid
 	if (lo && hi >= lo)
 		strbuf_addf(&cmd, " %lu:%lu", lo, hi);
 	strbuf_addstr(&cmd, "))");
-	if (s->imap->imap_selection_info)
-		mailimap_selection_info_free(s->imap->imap_selection_info);
-	s->imap->imap_selection_info = mailimap_selection_info_new();
-	if (!s->imap->imap_selection_info)
-		BUG("out of memory in mailimap_selection_info_new");
+	log_debug("imap: %s%s", s->qresync ? "" : "ENABLE QRESYNC, then ", strbuf_str(&cmd));
 	FREE_NULL(s->selected);
-	rc = mailimap_custom_command(s->imap, strbuf_str(&cmd));
-	s->round_trips++;
-	log_debug("imap: %s", strbuf_str(&cmd));
+	rc = imap_qresync_send(s, strbuf_str(&cmd));
 	strbuf_release(&cmd);
+	if (!s->qresync && rc != MAILIMAP_ERROR_STREAM) {
+		/* ENABLE refused, so the SELECT was too: the caller selects the
+		 * plain way */
+		s->imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+		return 0;
+	}
 	if (rc != MAILIMAP_NO_ERROR) {
 		/* a failed SELECT leaves no folder selected (RFC 3501 6.3.1) */
 		s->imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;

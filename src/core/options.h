@@ -92,6 +92,8 @@ enum option_scope {
 	  "The folder deleted messages are moved to.") \
 	X(TIMEOUT, "timeout", OPT_DURATION, OPT_BOTH, "60s", NULL, \
 	  "Network timeout: a server silent this long is given up on.") \
+	X(COMPRESS, "compress", OPT_ENUM, OPT_BOTH, "auto", "auto|off", \
+	  "IMAP COMPRESS=DEFLATE: auto uses it when the server offers it; off never.") \
 	X(THEME, "theme", OPT_STRING, OPT_GLOBAL, "default", NULL, \
 	  "Colours of the terminal UI: default, solarized-dark, mono, or a .theme file.") \
 	X(KEYMAP, "keymap", OPT_STRING, OPT_GLOBAL, "default", NULL, \

@@ -50,5 +50,10 @@ int imap_idle_done(struct imap_session *s, char **cause)
 		*cause = imap_session_error(s, "IDLE ended badly", rc);
 		return -1;
 	}
+	/* With QRESYNC on, expunges are pushed as VANISHED; the sync that
+	 * follows learns them again from its QRESYNC SELECT, so they are only
+	 * noted here. */
+	if (s->qresync && imap_qresync_vanished_in_idle(s))
+		log_debug("imap: VANISHED pushed during IDLE on %s", s->selected ? s->selected : "?");
 	return 0;
 }

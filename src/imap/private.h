@@ -15,6 +15,8 @@ struct imap_session {
 	bool usable;        /* greeting done, TLS settled and no stream error since */
 	char *selected;     /* server name of the selected folder, or NULL */
 	unsigned round_trips;
+	bool compressed;    /* COMPRESS=DEFLATE is active */
+	bool qresync;       /* ENABLE QRESYNC done: expunges come as VANISHED */
 };
 
 /* The server's last response text, for messages; never NULL. */
@@ -23,5 +25,28 @@ const char *imap_session_said(const struct imap_session *s);
 /* Turns a libetpan result into a message, marking the session unusable on a
  * stream error.  Returns a malloc'd string. */
 char *imap_session_error(struct imap_session *s, const char *what, int rc);
+
+/* What a QRESYNC SELECT (RFC 7162) told about the folder since the last
+ * sync (src/imap/qresync.c). */
+struct imap_qresync {
+	bool done;                 /* the QRESYNC SELECT was made: use the rest */
+	uint64_t highestmodseq;
+	struct { unsigned long lo, hi; } *vanished;   /* UID ranges expunged */
+	size_t nvanished;
+	clist *fetch;              /* mailimap_msg_att: flag changes, or NULL */
+};
+
+/* ENABLE QRESYNC (once per session) and SELECT folder (QRESYNC (uidvalidity
+ * modseq lo:hi)), sent raw (libetpan's own is malformed).  lo:hi are the
+ * store's lowest and highest UID (0 if none).  Returns 0 with q->done false
+ * when the server will not do QRESYNC here (the caller uses its other
+ * path), 0 with q filled (release it), or -1 with *cause. */
+int imap_qresync_select(struct imap_session *s, const char *folder, uint32_t uidvalidity,
+			uint64_t modseq, unsigned long lo, unsigned long hi, struct imap_qresync *q,
+			char **cause);
+void imap_qresync_release(struct imap_qresync *q);
+
+/* How many VANISHED responses the last response held (after IDLE's DONE). */
+size_t imap_qresync_vanished_in_idle(struct imap_session *s);
 
 #endif

@@ -21,7 +21,13 @@ const char *imap_session_said(const struct imap_session *s)
 char *imap_session_error(struct imap_session *s, const char *what, int rc)
 {
 	if (rc == MAILIMAP_ERROR_STREAM) {
+		const char *why = net_stream_compress_error(s->imap->imap_stream);
+
 		s->usable = false;
+		if (why)
+			return xasprintf("%s: %s on the compressed connection to %s; it was dropped "
+					 "(if this happens again, set compress = off for this account)",
+					 what, why, s->url.host);
 		return xasprintf("%s: the connection to %s was lost", what, s->url.host);
 	}
 	if (rc == MAILIMAP_ERROR_PARSE)
@@ -218,6 +224,42 @@ out:
 	return rc;
 }
 
+/* After login: COMPRESS=DEFLATE (RFC 4978) when the server offers it and the
+ * account allows it.  The command goes out alone (nothing may be pipelined
+ * after it: the server's next byte is compressed), through libetpan's plain
+ * custom-command call, since its own COMPRESS kills the session
+ * (LIBRARY-NOTES.md 3).  A refusal leaves the session as it was.  Returns
+ * false with r->error set only if the connection broke. */
+static bool imap_session_compress(struct imap_session *s, struct net_report *r)
+{
+	char *cause = NULL;
+	int rc;
+
+	if (strcmp(config_get(s->account, OPTION_COMPRESS), "off") == 0 ||
+	    !mailimap_has_extension(s->imap, "COMPRESS=DEFLATE"))
+		return true;
+	s->round_trips++;
+	rc = mailimap_custom_command(s->imap, "COMPRESS DEFLATE");
+	if (rc == MAILIMAP_ERROR_STREAM) {
+		s->usable = false;
+		return net_report_fail(r, "the connection to %s broke when asking for compression",
+				       s->url.host);
+	}
+	if (rc != MAILIMAP_NO_ERROR) {
+		log_debug("imap: %s refused COMPRESS DEFLATE: %s", s->url.host,
+			  imap_session_said(s));
+		return true;
+	}
+	if (!net_stream_compress(s->imap->imap_stream, &cause)) {
+		s->usable = false;
+		net_report_fail(r, "%s: %s", s->url.host, cause);
+		free(cause);
+		return false;
+	}
+	s->compressed = true;
+	return true;
+}
+
 bool imap_session_login(struct imap_session *s, struct net_report *r)
 {
 	const struct account *a = s->account;
@@ -284,7 +326,7 @@ bool imap_session_login(struct imap_session *s, struct net_report *r)
 	/* servers often list more capabilities once logged in */
 	imap_session_caps(s, r);
 	log_debug("imap: logged in to %s as %s (%s)", s->url.host, user, r->auth);
-	return true;
+	return imap_session_compress(s, r);
 }
 
 void imap_session_free(struct imap_session **sp)
@@ -293,6 +335,10 @@ void imap_session_free(struct imap_session **sp)
 
 	if (!s)
 		return;
+	/* what the slow-link user pays: bytes on the wire (below COMPRESS) */
+	log_debug("imap: closing %s%s after %u round trips; wire bytes so far: %llu in, %llu out",
+		  s->url.host ? s->url.host : "?", s->compressed ? " (COMPRESS)" : "",
+		  s->round_trips, net_bytes_in(), net_bytes_out());
 	if (s->imap) {
 		if (s->usable && s->imap->imap_stream)
 			mailimap_logout(s->imap);

@@ -35,6 +35,7 @@ static const char *sync_header_fields[] = {
 struct sync_msg {
 	unsigned long uid;
 	char flags[8];
+	bool has_flags;       /* FLAGS was in the answer */
 	time_t internaldate;
 	unsigned long size;
 	const char *header;   /* borrowed from the fetch result */
@@ -98,6 +99,7 @@ static void sync_parse(struct mailimap_msg_att *att, struct sync_msg *m)
 
 		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
 			sync_flags(item->att_data.att_dyn, m->flags);
+			m->has_flags = true;
 			continue;
 		}
 		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
@@ -363,13 +365,70 @@ static int sync_new(struct sync_ctx *c, unsigned exists, char **cause)
 	return rc;
 }
 
+/* The flags of FETCH answers onto the messages the store has. */
+static int sync_apply_flags(struct sync_ctx *c, clist *result, char **cause)
+{
+	clistiter *it;
+	int rc = store_begin(c->st, cause);
+
+	for (it = clist_begin(result); rc == 0 && it; it = clist_next(it)) {
+		struct sync_msg m;
+		struct store_uid *u;
+
+		sync_parse(clist_content(it), &m);
+		u = m.uid && m.has_flags ? store_uids_find(&c->local, m.uid) : NULL;
+		/* flags merge: the server's word for what it reports changed */
+		if (!u || strcmp(u->flags, m.flags) == 0)
+			continue;
+		if (store_set_flags(c->st, u->path, m.flags, cause) < 0)
+			rc = -1;
+		else
+			c->stats->flags_changed++;
+	}
+	if (rc == 0)
+		rc = store_commit(c->st, cause);
+	return rc;
+}
+
+/* Step 2 with QRESYNC: drop the local messages the server said VANISHED. */
+static int sync_vanished(struct sync_ctx *c, const struct imap_qresync *q, char **cause)
+{
+	int rc;
+
+	if (q->nvanished == 0 || c->local.n == 0)
+		return 0;
+	rc = store_begin(c->st, cause);
+	for (size_t i = 0; rc == 0 && i < c->local.n; i++) {
+		unsigned long uid = c->local.v[i].uid;
+		size_t lo = 0, hi = q->nvanished;
+
+		/* the ranges are sorted and disjoint: the last one starting at
+		 * or below uid is the only one that can hold it */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (q->vanished[mid].lo <= uid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == 0 || uid > q->vanished[lo - 1].hi)
+			continue;
+		if (store_remove_file(c->st, c->local.v[i].path, cause) < 0)
+			rc = -1;
+		else
+			c->stats->expunged++;
+	}
+	if (rc == 0)
+		rc = store_commit(c->st, cause);
+	return rc;
+}
+
 /* Step 4: flags of the messages the store already had. */
 static int sync_flags_known(struct sync_ctx *c, uint64_t since, char **cause)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *result = NULL;
-	clistiter *it;
 	int rc;
 
 	if (c->local.n == 0)
@@ -389,23 +448,7 @@ static int sync_flags_known(struct sync_ctx *c, uint64_t since, char **cause)
 		*cause = imap_session_error(c->s, "cannot fetch flags", rc);
 		return -1;
 	}
-	rc = store_begin(c->st, cause);
-	for (it = clist_begin(result); rc == 0 && it; it = clist_next(it)) {
-		struct sync_msg m;
-		struct store_uid *u;
-
-		sync_parse(clist_content(it), &m);
-		u = m.uid ? store_uids_find(&c->local, m.uid) : NULL;
-		/* flags merge: the server's word for what it reports changed */
-		if (!u || strcmp(u->flags, m.flags) == 0)
-			continue;
-		if (store_set_flags(c->st, u->path, m.flags, cause) < 0)
-			rc = -1;
-		else
-			c->stats->flags_changed++;
-	}
-	if (rc == 0)
-		rc = store_commit(c->st, cause);
+	rc = sync_apply_flags(c, result, cause);
 	mailimap_fetch_list_free(result);
 	return rc;
 }
@@ -497,12 +540,13 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 		     imap_progress_fn *progress, void *arg, char **cause)
 {
 	struct sync_ctx c = { s, st, account, f, { NULL, 0 }, stats, progress, arg };
+	struct imap_qresync qr = { 0 };
 	struct store_state state, old;
 	struct mailimap_selection_info *sel;
 	bool condstore = mailimap_has_condstore(s->imap);
 	uint64_t modseq = 0;
-	unsigned exists;
-	int rc;
+	unsigned exists = 0;
+	int rc = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	if (store_folder_create(st, account, f->local, cause) < 0)
@@ -512,14 +556,31 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 		FREE_NULL(*cause);
 		memset(&old, 0, sizeof(old));
 	}
-	rc = condstore ? mailimap_select_condstore(s->imap, f->name, &modseq)
-		       : mailimap_select(s->imap, f->name);
-	s->round_trips++;
-	if (rc != MAILIMAP_NO_ERROR) {
-		*cause = imap_session_error(s, "cannot open the folder", rc);
+	if (store_uids(st, account, f->local, &c.local, cause) < 0)
 		return -1;
+	/* QRESYNC when the store has a state to resync from: the SELECT
+	 * itself brings expunges and flag changes (PETREL_NO_QRESYNC=1 turns
+	 * it off, for tests of the other path) */
+	if (condstore && old.uidvalidity && old.highestmodseq && mailimap_has_qresync(s->imap) &&
+	    !getenv("PETREL_NO_QRESYNC")) {
+		rc = imap_qresync_select(s, f->name, (uint32_t)old.uidvalidity, old.highestmodseq,
+					 c.local.n ? c.local.v[0].uid : 0,
+					 c.local.n ? c.local.v[c.local.n - 1].uid : 0, &qr, cause);
+		if (rc < 0)
+			goto out;
+		modseq = qr.highestmodseq;
 	}
-	xstrset(&s->selected, f->name);
+	if (!qr.done) {
+		rc = condstore ? mailimap_select_condstore(s->imap, f->name, &modseq)
+			       : mailimap_select(s->imap, f->name);
+		s->round_trips++;
+		if (rc != MAILIMAP_NO_ERROR) {
+			*cause = imap_session_error(s, "cannot open the folder", rc);
+			rc = -1;
+			goto out;
+		}
+		xstrset(&s->selected, f->name);
+	}
 	sel = s->imap->imap_selection_info;
 	exists = sel->sel_exists;
 	stats->exists = exists;
@@ -527,8 +588,6 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 	state.uidnext = sel->sel_uidnext;
 	state.highestmodseq = modseq;
 
-	if (store_uids(st, account, f->local, &c.local, cause) < 0)
-		return -1;
 	if (old.uidvalidity && old.uidvalidity != state.uidvalidity) {
 		/* The server renumbered the folder: what we have under the old
 		 * numbers means nothing now.  Fetch it all again. */
@@ -542,16 +601,42 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 			rc = store_commit(st, cause);
 		store_uids_free(&c.local);
 		if (rc < 0)
-			return -1;
+			goto out;
 		memset(&old, 0, sizeof(old));
+		/* the server sent nothing for the old numbers; nothing to apply */
+		imap_qresync_release(&qr);
 	}
 	if (old.uidvalidity == state.uidvalidity && old.uidnext == state.uidnext &&
 	    exists == c.local.n && condstore && modseq && old.highestmodseq == modseq) {
 		stats->unchanged = true;
 		goto bodies;
 	}
-	if (c.local.n && (exists < c.local.n || old.uidnext != state.uidnext ||
-			  old.uidvalidity != state.uidvalidity)) {
+	if (qr.done) {
+		/* expunges and flag changes came with the SELECT */
+		rc = sync_vanished(&c, &qr, cause);
+		if (rc == 0 && qr.fetch)
+			rc = sync_apply_flags(&c, qr.fetch, cause);
+		if (rc < 0)
+			goto out;
+		log_debug("imap: %s: QRESYNC: %zu VANISHED ranges, %u expunged, %u flag changes, "
+			  "no UID SEARCH", f->name, qr.nvanished, stats->expunged, stats->flags_changed);
+		store_uids_free(&c.local);
+		if (store_uids(st, account, f->local, &c.local, cause) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	/* Without QRESYNC, a changed count or UIDNEXT means a UID SEARCH for
+	 * expunges; with it, only if the store still has more than the server
+	 * (which a correct server never causes: a safety net) */
+	if (c.local.n && (qr.done ? c.local.n > exists
+				  : (exists < c.local.n || old.uidnext != state.uidnext ||
+				     old.uidvalidity != state.uidvalidity))) {
+		if (qr.done)
+			log_debug("imap: %s: %zu local after QRESYNC but %u on the server: "
+				  "UID SEARCH to be sure", f->name, c.local.n, exists);
+		else
+			log_debug("imap: %s: no QRESYNC: UID SEARCH ALL for expunges", f->name);
 		rc = sync_expunges(&c, cause);
 		if (rc < 0)
 			goto out;
@@ -562,10 +647,12 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 	rc = sync_new(&c, exists, cause);
 	if (rc < 0)
 		goto out;
-	rc = sync_flags_known(&c, condstore && old.uidvalidity == state.uidvalidity
-					  ? old.highestmodseq : 0, cause);
-	if (rc < 0)
-		goto out;
+	if (!qr.done) {
+		rc = sync_flags_known(&c, condstore && old.uidvalidity == state.uidvalidity
+						  ? old.highestmodseq : 0, cause);
+		if (rc < 0)
+			goto out;
+	}
 	rc = store_state_save(st, account, f->local, &state, cause);
 	if (rc < 0)
 		goto out;
@@ -573,6 +660,7 @@ bodies:
 	if (!headers_only)
 		rc = sync_prefetch(&c, cause);
 out:
+	imap_qresync_release(&qr);
 	store_uids_free(&c.local);
 	log_debug("imap: %s: %u on server, %u new, %u flag changes, %u expunged, %u bodies, "
 		  "%u round trips so far", f->name, exists, stats->new_headers, stats->flags_changed,

@@ -83,6 +83,42 @@ bool net_stream_starttls(mailstream *s, const struct net_params *p, struct net_t
  * connections at once from one thread. */
 int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct net_cancel *cancel);
 
+/* COMPRESS=DEFLATE (RFC 4978).  After the server answered OK to COMPRESS
+ * DEFLATE: puts a raw-deflate layer on stream s, between the protocol and the
+ * TLS or plain layer; bytes libetpan had already read past the OK move into
+ * it.  Returns false with *cause set if that cannot be done (then drop s). */
+bool net_stream_compress(mailstream *s, char **cause);
+bool net_stream_is_compressed(mailstream *s);
+/* Why the compression layer of s failed (corrupt data from the server, ...),
+ * or NULL; borrowed from s. */
+const char *net_stream_compress_error(mailstream *s);
+
+/* The deflate/inflate state machine under that layer, with no I/O, so unit
+ * tests and fuzzers can drive it with plain buffers. */
+struct strbuf;
+struct net_deflate;
+struct net_deflate_stats {
+	unsigned long long wire_in, plain_in;   /* compressed bytes inflated, bytes they gave */
+	unsigned long long plain_out;           /* bytes given to deflate */
+};
+/* Never NULL; free with net_deflate_free (NULLs *z). */
+struct net_deflate *net_deflate_new(void);
+void net_deflate_free(struct net_deflate **z);
+const struct net_deflate_stats *net_deflate_stats(const struct net_deflate *z);
+/* Compresses in[0..len) and appends the result to out; with flush, ends
+ * with a sync flush so the peer can inflate everything given so far. */
+void net_deflate_compress(struct net_deflate *z, const void *in, size_t len, bool flush,
+			  struct strbuf *out);
+/* Inflates from in[0..in_len) into out[0..out_cap): *used input bytes were
+ * consumed and *produced output bytes written.  When *produced == out_cap
+ * zlib may hold more: call again (with the rest of the input, or none).
+ * Otherwise all input was consumed and more is needed.  Returns 0; 1 when
+ * the server ended its stream (what was produced is good, nothing more will
+ * come: as end of file); or -1 with *cause set (caller frees) for corrupt
+ * data or data after the end, and the state is then unusable. */
+int net_deflate_inflate(struct net_deflate *z, const void *in, size_t in_len, size_t *used,
+			void *out, size_t out_cap, size_t *produced, char **cause);
+
 /* Sleeps up to seconds, returning early (false) if cancel is triggered. */
 bool net_sleep(unsigned ms, struct net_cancel *cancel);
 

@@ -17,4 +17,9 @@ bool tls_verify(gnutls_session_t session, const struct net_params *p,
  * ECANCELED or the poll error. */
 int stream_wait(int fd, short events, unsigned timeout, struct net_cancel *cancel);
 
+/* If low is a COMPRESS layer: the layer under it, with *pending telling
+ * whether it holds data already read (so a wait must not block).  NULL
+ * otherwise. */
+mailstream_low *compress_lower(mailstream_low *low, bool *pending);
+
 #endif

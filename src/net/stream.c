@@ -483,11 +483,17 @@ int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct ne
 		int r;
 
 		for (size_t i = 0; i < n; i++) {
-			mailstream_low *low = mailstream_get_low(streams[i]);
-			struct stream_data *d = low->data;
+			mailstream_low *low = mailstream_get_low(streams[i]), *lower;
+			struct stream_data *d;
+			bool pending;
 
-			/* what libetpan or GnuTLS already read counts as ready */
-			if (streams[i]->read_buffer_len > 0 ||
+			/* under a COMPRESS layer, look at the connection itself */
+			if ((lower = compress_lower(low, &pending)))
+				low = lower;
+			d = low->data;
+			/* what libetpan, the COMPRESS layer or GnuTLS already read
+			 * counts as ready */
+			if (streams[i]->read_buffer_len > 0 || pending ||
 			    (low->driver == &stream_driver && d->tls &&
 			     gnutls_record_check_pending(d->tls) > 0)) {
 				ready = (int)i;

@@ -80,14 +80,15 @@ def _():
     m.logout()
 
 
-@check("imap: STARTTLS (CA-verified) + login + CONDSTORE QRESYNC IDLE MOVE SPECIAL-USE")
+@check("imap: STARTTLS (CA-verified) + login + CONDSTORE QRESYNC IDLE MOVE SPECIAL-USE COMPRESS=DEFLATE")
 def _():
     m = imaplib.IMAP4(HOST, port("IMAP"))
     m.starttls(ctx())
     m.login(*ALICE)
     typ, caps = m.capability()
     caps = caps[0].decode().split()
-    for c in ("CONDSTORE", "QRESYNC", "IDLE", "MOVE", "SPECIAL-USE", "UIDPLUS", "ENABLE"):
+    for c in ("CONDSTORE", "QRESYNC", "IDLE", "MOVE", "SPECIAL-USE", "UIDPLUS", "ENABLE",
+              "COMPRESS=DEFLATE"):
         expect(c in caps, f"{c} missing from {caps}")
     typ, data = m._simple_command("ENABLE", "QRESYNC")
     expect(typ == "OK", data)

@@ -221,6 +221,8 @@ namespace inbox {
 imap_idle_notify_interval = 10 secs
 protocol imap {
   mail_max_userip_connections = 100
+  # COMPRESS=DEFLATE (RFC 4978), which petrel uses when offered
+  mail_plugins = \$mail_plugins imap_zlib
 }
 protocol pop3 {
   mail_max_userip_connections = 100

@@ -44,6 +44,10 @@ static const struct cli_cmd {
 	  "save attachment PART of a message into DIR under a safe name" },
 	{ "import", cli_import, "ACCOUNT FOLDER PATH",
 	  "copy a Maildir, an mbox or message files into the store" },
+	{ "send", cli_send, "[--account A] FILE|-",
+	  "queue a message or a draft for sending and deliver it" },
+	{ "queue", cli_queue, "[retry|cancel ID]",
+	  "the send queue: each message with its state and last error" },
 	{ "options", cli_options, "[--names]",
 	  "list every configuration option with its type, default and help" },
 };

@@ -49,5 +49,13 @@ int cli_move(struct cli_ctx *ctx, int argc, char **argv);
 int cli_delete(struct cli_ctx *ctx, int argc, char **argv);
 int cli_folder(struct cli_ctx *ctx, int argc, char **argv);
 int cli_save(struct cli_ctx *ctx, int argc, char **argv);
+int cli_send(struct cli_ctx *ctx, int argc, char **argv);
+int cli_queue(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Queues the complete message msg[0..len) (as compose_draft_build returns it:
+ * Bcc still in it) for account a, durably, and asks the engine to deliver it.
+ * Prints what happened; returns an exit status.  Used by send, compose, reply
+ * and forward. */
+int cli_send_message(struct cli_ctx *ctx, const struct account *a, const char *msg, size_t len);
 
 #endif

@@ -38,6 +38,10 @@ enum option_scope {
 	  "The account's address, used in From: and to recognise your own mail.") \
 	X(NAME, "name", OPT_STRING, OPT_BOTH, NULL, NULL, \
 	  "Your name, used in From:.") \
+	X(ALTERNATES, "alternates", OPT_LIST, OPT_BOTH, NULL, NULL, \
+	  "Your other addresses; reply-all leaves them out, as it does email.") \
+	X(SIGNATURE, "signature", OPT_PATH, OPT_BOTH, NULL, NULL, \
+	  "File whose text ends new messages, replies and forwards, after a \"-- \" line.") \
 	X(IMAP, "imap", OPT_URL, OPT_ACCOUNT, NULL, NULL, \
 	  "IMAP server: imaps://host[:993] (TLS) or imap://host[:143] (STARTTLS).") \
 	X(POP3, "pop3", OPT_URL, OPT_ACCOUNT, NULL, NULL, \

@@ -30,4 +30,38 @@
 char *compose_draft_build(const struct account *a, const char *draft, size_t len,
 			  size_t *out_len, char **cause);
 
+/* A Message-ID of petrel's, "<time.random@domain-of-email>" (email may be
+ * NULL); malloc'd. */
+char *compose_message_id(const char *email);
+
+/* The Content-Type for an attachment called name, from its extension
+ * ("application/octet-stream" when unknown).  Static storage. */
+const char *compose_type_for_name(const char *name);
+
+/* ---- draft starters (reply.c) ----
+ * Each returns a malloc'd draft (LF line ends, UTF-8) to write into the file
+ * the user edits, or NULL with *cause set (malloc'd) when the account's
+ * signature file cannot be read.  The signature (option signature) goes at
+ * the end after a "-- " line.  orig[0..len) is the stored message answered or
+ * forwarded. */
+
+/* A new draft: From, To, Cc, Bcc and Subject lines (to and subject prefilled
+ * if not NULL) and one Attach line per file of attach[0..n_attach). */
+char *compose_draft_new(const struct account *a, const char *to, const char *subject,
+			char *const *attach, size_t n_attach, char **cause);
+
+/* A reply: To is the Reply-To (else From) of orig; with all, the other To
+ * and Cc addresses go to Cc, except the user's own (email and alternates);
+ * Subject "Re: ..." (once), In-Reply-To and References; the text quoted
+ * with "> " under an "On DATE, NAME wrote:" line. */
+char *compose_draft_reply(const struct account *a, const char *orig, size_t len, bool all,
+			  char **cause);
+
+/* A forward, Subject "Fwd: ...": inline (the main headers and the text in a
+ * forwarded-message block) when attach_path is NULL, else with an Attach line
+ * for attach_path, a file the caller wrote orig into (named *.eml so it goes
+ * as message/rfc822).  to may be NULL. */
+char *compose_draft_forward(const struct account *a, const char *orig, size_t len, const char *to,
+			    const char *attach_path, char **cause);
+
 #endif

@@ -1,0 +1,279 @@
+/* Unit tests for building outgoing mail and starting drafts (src/mime/
+ * compose.c, encode.c, reply.c): every built message is read back through
+ * petrel's own parser. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "mime/compose.h"
+#include "mime/private.h"
+
+static struct config *cfg;
+static struct account *acc;
+static char tmpdir[] = "/tmp/petrel-compose-XXXXXX";
+
+static int setup(void **state)
+{
+	char *cause = NULL;
+	char *text = xasprintf("[account t]\n"
+			       "email = me@example.org\n"
+			       "name = J\xc3\xb6rg M\xc3\xbcller\n"
+			       "alternates = me@old.example.org, Other@Example.NET\n"
+			       "signature = %s/sig\n", mkdtemp(tmpdir));
+	FILE *f;
+
+	(void)state;
+	cfg = config_parse(text, "test", 0600, &cause);
+	free(text);
+	if (!cfg) {
+		fprintf(stderr, "%s\n", cause);
+		return -1;
+	}
+	acc = config_account(cfg, "t");
+	text = xasprintf("%s/sig", tmpdir);
+	f = fopen(text, "w");
+	fputs("J\xc3\xb6rg\nhttps://example.org\n", f);
+	fclose(f);
+	free(text);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+
+	(void)state;
+	config_free(&cfg);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	free(cmd);
+	return 0;
+}
+
+static char *build(const char *draft, size_t *len, char **cause)
+{
+	size_t l = 0;
+	char *msg = compose_draft_build(acc, draft, strlen(draft), &l, cause);
+
+	if (len)
+		*len = l;
+	if (msg) {
+		/* every line ends in CRLF */
+		for (size_t i = 0; i < l; i++)
+			if (msg[i] == '\n')
+				assert_true(i > 0 && msg[i - 1] == '\r');
+		assert_int_equal(strlen(msg), l);
+	}
+	return msg;
+}
+
+static const char *top_field(const struct mime_message *m, const char *name)
+{
+	return mime_fields_get(&m->root->kids[0]->fields, name);
+}
+
+static void test_headers_encoded(void **state)
+{
+	const char *subj = "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln \xe2\x80\x94 "
+			   "a long subject line that has to be split into several encoded "
+			   "words \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e";
+	char *draft = xasprintf("To: \"Doe, John\" <jd@example.com>, \xc3\x89milie <em@example.fr>\n"
+				"Cc: team: a@example.com, \"Q \\\"x\\\"\" <q@example.com>;\n"
+				"Bcc: hidden@example.com\n"
+				"Subject: %s\n"
+				"\n"
+				"Hello\n", subj);
+	char *cause = NULL, *msg;
+	size_t len;
+	struct mime_summary s = { 0 };
+	struct mime_message *m;
+
+	(void)state;
+	msg = build(draft, &len, &cause);
+	assert_non_null(msg);
+	/* the wire form is ASCII */
+	for (size_t i = 0; i < len; i++)
+		assert_true((unsigned char)msg[i] < 0x80);
+	assert_true(mime_headers_summary(msg, len, &s));
+	assert_string_equal(s.subject, subj);
+	assert_string_equal(s.to, "\"Doe, John\" <jd@example.com>, \xc3\x89milie <em@example.fr>");
+	assert_non_null(strstr(s.from, "J\xc3\xb6rg M\xc3\xbcller <me@example.org>"));
+	assert_non_null(s.message_id);
+	assert_non_null(strstr(s.message_id, "@example.org"));
+	assert_true(s.date > 0);
+	mime_summary_release(&s);
+	m = mime_parse(msg, len);
+	assert_non_null(top_field(m, "Bcc"));
+	assert_string_equal(top_field(m, "Bcc"), "hidden@example.com");
+	assert_non_null(strstr(top_field(m, "Cc"), "team:"));
+	assert_non_null(strstr(top_field(m, "Cc"), "\"Q \\\"x\\\"\" <q@example.com>;"));
+	assert_string_equal(top_field(m, "MIME-Version"), "1.0");
+	assert_int_equal(mime_part_count(m), 1);
+	mime_message_free(&m);
+	free(msg);
+	free(draft);
+}
+
+static void test_body_encodings(void **state)
+{
+	char *cause = NULL, *msg, *text;
+	size_t len, tlen;
+	struct mime_message *m;
+
+	(void)state;
+	msg = build("To: a@example.com\nSubject: plain\n\nshort ascii\nlines\n", &len, &cause);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "Content-Transfer-Encoding: 7bit"));
+	assert_non_null(strstr(msg, "\r\n\r\nshort ascii\r\nlines\r\n"));
+	free(msg);
+
+	msg = build("To: a@example.com\n\ncaf\xc3\xa9 =x\nFrom here\n", &len, &cause);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "quoted-printable"));
+	assert_non_null(strstr(msg, "charset=\"utf-8\""));
+	m = mime_parse(msg, len);
+	text = mime_part_decode(m, 1, &tlen);
+	assert_string_equal(text, "caf\xc3\xa9 =x\r\nFrom here\r\n");
+	free(text);
+	mime_message_free(&m);
+	free(msg);
+
+	/* not UTF-8: refused, not mangled */
+	assert_null(build("To: a@example.com\n\n\xff\xfe\n", &len, &cause));
+	assert_non_null(strstr(cause, "UTF-8"));
+	FREE_NULL(cause);
+}
+
+static char *write_file(const char *name, const char *data, size_t len)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+static void test_attachments(void **state)
+{
+	char bin[256], *p1, *p2, *draft, *cause = NULL, *msg, *got;
+	const char *uname = "r\xc3\xa9sum\xc3\xa9 \xe6\x97\xa5.pdf";
+	size_t len, glen;
+	struct mime_message *m;
+	struct mime_part_info info;
+
+	(void)state;
+	for (int i = 0; i < 256; i++)
+		bin[i] = (char)i;
+	p1 = write_file("all-bytes.bin", bin, sizeof(bin));
+	p2 = write_file(uname, bin, sizeof(bin));
+	draft = xasprintf("To: a@example.com\nSubject: files\nAttach: %s\nAttach: %s\n\nSee the files.\n",
+			  p1, p2);
+	msg = build(draft, &len, &cause);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "multipart/mixed"));
+	/* RFC 2231: an extended value is not a quoted string */
+	assert_non_null(strstr(msg, "filename*=utf-8''r%C3%A9sum%C3%A9%20%E6%97%A5.pdf"));
+	m = mime_parse(msg, len);
+	assert_int_equal(mime_note_count(m), 0);
+	assert_int_equal(mime_part_count(m), 3);
+	assert_true(mime_part_info(m, 2, &info));
+	assert_string_equal(info.filename, "all-bytes.bin");
+	assert_string_equal(info.type, "application/octet-stream");
+	assert_true(info.is_attachment);
+	got = mime_part_decode(m, 2, &glen);
+	assert_int_equal(glen, sizeof(bin));
+	assert_memory_equal(got, bin, sizeof(bin));
+	free(got);
+	assert_true(mime_part_info(m, 3, &info));
+	assert_string_equal(info.filename, uname);
+	assert_string_equal(info.type, "application/pdf");
+	got = mime_part_decode(m, 3, &glen);
+	assert_int_equal(glen, sizeof(bin));
+	assert_memory_equal(got, bin, sizeof(bin));
+	free(got);
+	mime_message_free(&m);
+	free(msg);
+	free(draft);
+
+	/* a missing file is an error naming it */
+	draft = xasprintf("To: a@example.com\nAttach: %s/nope.txt\n\nx\n", tmpdir);
+	assert_null(build(draft, &len, &cause));
+	assert_non_null(strstr(cause, "nope.txt"));
+	FREE_NULL(cause);
+	free(draft);
+	free(p1);
+	free(p2);
+}
+
+static void test_injection(void **state)
+{
+	static const char *const bad[] = {
+		"To: a@example.com\nSubject: hi\rBcc: evil@example.com\n\nx\n",
+		"To: a@example.com\nSubject: hi\r\n\rBcc: evil@example.com\n\nx\n",
+		"To: a@example.com, \"x\rBcc: evil@example.com\" <b@example.com>\n\nx\n",
+		"Subject: no recipient\n\nx\n",
+		"To: not an address\n\nx\n",
+		"To: a@example.com\nthis is not a header\n\nx\n",
+		" leading continuation\nTo: a@example.com\n\nx\n",
+		"To: a@example.com\nMessage-ID: <\xc3\xa9@x>\n\nx\n",
+	};
+	char *cause = NULL;
+	size_t len;
+	static const char nul_draft[] = "To: a@example.com\nSubject: a\0Bcc: e@example.com\n\nx\n";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *msg = compose_draft_build(acc, bad[i], strlen(bad[i]), &len, &cause);
+
+		if (msg)
+			fprintf(stderr, "accepted draft %zu:\n%s\n", i, msg);
+		assert_null(msg);
+		assert_non_null(cause);
+		FREE_NULL(cause);
+	}
+	assert_null(compose_draft_build(acc, nul_draft, sizeof(nul_draft) - 1, &len, &cause));
+	assert_non_null(strstr(cause, "NUL"));
+	FREE_NULL(cause);
+}
+
+static void test_pass_through(void **state)
+{
+	const char *raw = "From: Someone <s@example.com>\nTo: a@example.com\nSubject: ready\n"
+			  "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\nbody\n";
+	char *cause = NULL, *msg;
+	size_t len;
+
+	(void)state;
+	msg = build(raw, &len, &cause);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "From: Someone <s@example.com>\r\nTo: a@example.com\r\n"));
+	assert_non_null(strstr(msg, "Message-ID: <"));
+	assert_non_null(strstr(msg, "Date: "));
+	assert_null(strstr(msg, "From: J"));
+	assert_non_null(strstr(msg, "\r\n\r\nbody\r\n"));
+	free(msg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_headers_encoded),
+		cmocka_unit_test(test_body_encodings),
+		cmocka_unit_test(test_attachments),
+		cmocka_unit_test(test_injection),
+		cmocka_unit_test(test_pass_through),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

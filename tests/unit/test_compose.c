@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -32,6 +33,8 @@ static int setup(void **state)
 	FILE *f;
 
 	(void)state;
+	setenv("TZ", "UTC", 1);  /* the attribution line shows local time */
+	tzset();
 	cfg = config_parse(text, "test", 0600, &cause);
 	free(text);
 	if (!cfg) {
@@ -265,6 +268,155 @@ static void test_pass_through(void **state)
 	free(msg);
 }
 
+static const char orig_msg[] =
+	"From: =?utf-8?Q?Ana_L=C3=B3pez?= <ana@example.com>\r\n"
+	"To: Me <me@example.org>, bob@example.com, \"Other\" <other@example.net>\r\n"
+	"Cc: carol@example.com, ME@OLD.example.org, \"Smith, Al\" <al@example.com>\r\n"
+	"Subject: =?utf-8?Q?RE:_Re:_Caf=C3=A9?=\r\n"
+	"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\n"
+	"Message-ID: <orig@example.com>\r\n"
+	"References: <a@example.com>\r\n <b@example.com>\r\n"
+	"\r\n"
+	"Hello,\r\n"
+	"> earlier\r\n"
+	"\r\n"
+	"line \x1b[31mtwo\r\n"
+	"-- \r\n"
+	"Ana sig\r\n";
+
+static char *header_line(const char *draft, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = draft; p && *p && *p != '\n'; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, name, n) == 0 && p[n] == ':') {
+			const char *e = strchr(p, '\n');
+
+			return xstrndup(p + n + 2, (size_t)(e - p) - n - 2);
+		}
+	return NULL;
+}
+
+static void expect_header(const char *draft, const char *name, const char *want)
+{
+	char *got = header_line(draft, name);
+
+	if (!got || strcmp(got, want) != 0)
+		fprintf(stderr, "%s: got [%s], want [%s]\n", name, got ? got : "(none)", want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* The draft builds into a message whose subject decodes as written. */
+static void expect_builds(const char *draft, const char *subject)
+{
+	char *cause = NULL, *msg;
+	size_t len;
+	struct mime_summary s = { 0 };
+
+	msg = build(draft, &len, &cause);
+	if (!msg)
+		fprintf(stderr, "build failed: %s\n", cause);
+	assert_non_null(msg);
+	assert_true(mime_headers_summary(msg, len, &s));
+	assert_string_equal(s.subject, subject);
+	mime_summary_release(&s);
+	free(msg);
+}
+
+static void test_reply(void **state)
+{
+	char *cause = NULL, *d;
+
+	(void)state;
+	d = compose_draft_reply(acc, orig_msg, sizeof(orig_msg) - 1, false, &cause);
+	assert_non_null(d);
+	expect_header(d, "From", "J\xc3\xb6rg M\xc3\xbcller <me@example.org>");
+	expect_header(d, "To", "Ana L\xc3\xb3pez <ana@example.com>");
+	expect_header(d, "Cc", "");
+	expect_header(d, "Subject", "Re: Caf\xc3\xa9");
+	expect_header(d, "In-Reply-To", "<orig@example.com>");
+	expect_header(d, "References", "<a@example.com> <b@example.com> <orig@example.com>");
+	assert_non_null(strstr(d, "\n\nOn Mon, 02 Nov 2026 "));
+	assert_non_null(strstr(d, ", Ana L\xc3\xb3pez wrote:\n> Hello,\n>> earlier\n>\n> line ^[[31mtwo\n"));
+	assert_null(strstr(d, "Ana sig"));  /* the original's signature is not quoted */
+	assert_null(strstr(d, "\x1b"));      /* nor its escape sequences */
+	assert_non_null(strstr(d, "\n-- \nJ\xc3\xb6rg\nhttps://example.org\n"));
+	expect_builds(d, "Re: Caf\xc3\xa9");
+	free(d);
+}
+
+static void test_reply_all(void **state)
+{
+	char *cause = NULL, *d;
+
+	(void)state;
+	d = compose_draft_reply(acc, orig_msg, sizeof(orig_msg) - 1, true, &cause);
+	assert_non_null(d);
+	expect_header(d, "To", "Ana L\xc3\xb3pez <ana@example.com>");
+	/* own address, alternates (any case) left out; names with specials quoted */
+	expect_header(d, "Cc", "bob@example.com, carol@example.com, \"Smith, Al\" <al@example.com>");
+	expect_builds(d, "Re: Caf\xc3\xa9");
+	free(d);
+}
+
+static void test_forward(void **state)
+{
+	char *cause = NULL, *d, *path, *msg;
+	size_t len;
+	struct mime_message *m;
+	bool found = false;
+
+	(void)state;
+	d = compose_draft_forward(acc, orig_msg, sizeof(orig_msg) - 1, "x@example.com", NULL, &cause);
+	assert_non_null(d);
+	expect_header(d, "To", "x@example.com");
+	expect_header(d, "Subject", "Fwd: RE: Re: Caf\xc3\xa9");
+	assert_non_null(strstr(d, "---------- Forwarded message ----------\nSubject: RE: Re: Caf\xc3\xa9\n"));
+	assert_non_null(strstr(d, "\nFrom: Ana L\xc3\xb3pez <ana@example.com>\n"));
+	assert_non_null(strstr(d, "\nHello,\n"));
+	expect_builds(d, "Fwd: RE: Re: Caf\xc3\xa9");
+	free(d);
+
+	path = write_file("forwarded.eml", orig_msg, sizeof(orig_msg) - 1);
+	d = compose_draft_forward(acc, orig_msg, sizeof(orig_msg) - 1, "x@example.com", path, &cause);
+	assert_non_null(d);
+	expect_header(d, "Attach", path);
+	msg = build(d, &len, &cause);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "Content-Type: message/rfc822"));
+	assert_non_null(strstr(msg, "Content-Transfer-Encoding: 7bit"));
+	m = mime_parse(msg, len);
+	assert_int_equal(mime_note_count(m), 0);
+	for (size_t i = 1; i <= mime_part_count(m); i++) {
+		char *t = mime_part_decode(m, (int)i, &len);
+
+		found |= strstr(t, "Ana sig") != NULL;
+		free(t);
+	}
+	assert_true(found);
+	mime_message_free(&m);
+	free(msg);
+	free(d);
+	free(path);
+}
+
+static void test_new_draft(void **state)
+{
+	char *cause = NULL, *d;
+	char *att[] = { (char *)"/x/a.pdf" };
+
+	(void)state;
+	d = compose_draft_new(acc, "a@example.com", "Hi\nBcc: evil@example.com", att, 1, &cause);
+	assert_non_null(d);
+	expect_header(d, "To", "a@example.com");
+	expect_header(d, "Subject", "Hi Bcc: evil@example.com");
+	expect_header(d, "Bcc", "");
+	expect_header(d, "Attach", "/x/a.pdf");
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +425,10 @@ int main(void)
 		cmocka_unit_test(test_attachments),
 		cmocka_unit_test(test_injection),
 		cmocka_unit_test(test_pass_through),
+		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_reply_all),
+		cmocka_unit_test(test_forward),
+		cmocka_unit_test(test_new_draft),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

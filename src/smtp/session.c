@@ -9,7 +9,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
-#include "smtp/smtp.h"
+#include "smtp/private.h"
 
 struct smtp_session {
 	const struct account *account;
@@ -180,4 +180,14 @@ void smtp_session_free(struct smtp_session **sp)
 	}
 	url_release(&s->url);
 	FREE_NULL(*sp);
+}
+
+mailsmtp *smtp_session_handle(struct smtp_session *s)
+{
+	return s->smtp;
+}
+
+void smtp_session_broken(struct smtp_session *s)
+{
+	s->usable = false;
 }

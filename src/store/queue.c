@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -166,6 +167,8 @@ int store_queue_save(const char *qdir, const struct queue_entry *e, char **cause
 
 	strbuf_addf(&sb, "state %s\nattempts %u\nnext %lld\n", queue_state_names[e->state],
 		    e->attempts, (long long)e->next_try);
+	if (e->offline)
+		strbuf_addstr(&sb, "offline 1\n");
 	if (e->error) {
 		strbuf_addstr(&sb, "error ");
 		queue_add_flat(&sb, e->error);
@@ -220,6 +223,8 @@ static void queue_load_state(const char *qdir, struct queue_entry *e)
 			e->attempts = (unsigned)n;
 		} else if (strcmp(line, "next") == 0) {
 			e->next_try = (time_t)strtoll(val, NULL, 10);
+		} else if (strcmp(line, "offline") == 0) {
+			e->offline = strcmp(val, "1") == 0;
 		} else if (strcmp(line, "error") == 0) {
 			xstrset(&e->error, val);
 		}
@@ -516,4 +521,32 @@ time_t store_queue_backoff(unsigned attempts)
 	for (unsigned i = 1; i < attempts && d < 3600; i++)
 		d *= 2;
 	return d > 3600 ? 3600 : d;
+}
+
+int store_queue_lock(const char *qdir, char **cause)
+{
+	char *path = xasprintf("%s/.lock", qdir);
+	int fd = -1;
+
+	if (maildir_mkdirs(qdir, cause) < 0)
+		goto out;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		fd = -2;
+	}
+out:
+	free(path);
+	return fd;
+}
+
+void store_queue_unlock(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }

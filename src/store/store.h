@@ -213,11 +213,13 @@ int store_set_uid(struct store *s, const char *path, unsigned long uid, char **c
  * before a change is reported done; one leaves only after the server
  * confirmed it (the journal is then rewritten atomically without it). */
 struct journal_entry {
-	char *op;        /* "flags", "move", "delete" */
+	char *op;        /* "flags", "move", "delete", "append" (a Sent copy) */
 	char *folder;    /* the message's folder when the change was made */
 	unsigned long uid;
 	char *arg;       /* flags: "+S-F"; move: destination; delete: "" */
-	char *file;      /* move: base name of the moved file in the destination */
+	char *file;      /* move: base name of the moved file in the destination;
+			  * append: the Message-ID of the local copy in folder
+			  * (arg "auto": look for it on the server first, "yes") */
 };
 int store_journal_append(struct store *s, const char *account, const struct journal_entry *e,
 			 char **cause);
@@ -252,6 +254,7 @@ struct queue_entry {
 	time_t next_try;    /* 0: as soon as possible */
 	time_t queued;      /* when it was queued (file time) */
 	char *error;        /* the last failure, the server's words; NULL if none */
+	bool offline;       /* the last try could not reach the server at all */
 	char *recipients;   /* addr-specs, ", " separated (NULL if unparsable) */
 	char *subject;      /* raw header value, or NULL */
 	char *message_id;   /* without <>, or NULL */
@@ -276,6 +279,11 @@ char *store_queue_read(const struct queue_entry *e, size_t *len, char **cause);
 int store_queue_remove(const char *qdir, const char *id, char **cause);
 void store_queue_entry_release(struct queue_entry *e);
 void store_queue_free(struct queue_entry **v, size_t n);
+/* Only one petrel flushes a queue at a time: returns an fd holding the
+ * lock (store_queue_unlock), -2 when another process holds it, or -1 with
+ * *cause. */
+int store_queue_lock(const char *qdir, char **cause);
+void store_queue_unlock(int *fd);
 /* The wait before try attempts+1: 1 min doubling up to 1 h. */
 time_t store_queue_backoff(unsigned attempts);
 

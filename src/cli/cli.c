@@ -48,6 +48,13 @@ static const struct cli_cmd {
 	  "queue a message or a draft for sending and deliver it" },
 	{ "queue", cli_queue, "[retry|cancel ID]",
 	  "the send queue: each message with its state and last error" },
+	{ "compose", cli_compose,
+	  "[--account A] [--to ADDR] [--subject S] [--attach FILE]... [--print|--postpone]",
+	  "write a new message in $EDITOR, then queue it for sending" },
+	{ "reply", cli_reply, "[--all] [--print|--postpone] ID",
+	  "answer a message (--all: everyone it went to, but you) in $EDITOR" },
+	{ "forward", cli_forward, "[--attach] [--to ADDR] [--print|--postpone] ID",
+	  "pass a message on, inline or (--attach) as an attachment, in $EDITOR" },
 	{ "options", cli_options, "[--names]",
 	  "list every configuration option with its type, default and help" },
 };

@@ -72,6 +72,8 @@ enum option_scope {
 	  "Folder that keeps a copy of sent mail.") \
 	X(SENT_COPY, "sent-copy", OPT_ENUM, OPT_BOTH, "auto", "auto|yes|no", \
 	  "Keep a copy of sent mail in sent-folder; auto skips it when the server filed one.") \
+	X(DRAFTS_FOLDER, "drafts-folder", OPT_STRING, OPT_BOTH, "Drafts", NULL, \
+	  "Folder where petrel compose --postpone files unfinished messages.") \
 	X(IDLE_FOLDERS, "idle-folders", OPT_LIST, OPT_BOTH, "INBOX", NULL, \
 	  "Folders watched for new mail by IMAP IDLE (one connection each).") \
 	X(DATA_DIR, "data-dir", OPT_PATH, OPT_BOTH, NULL, NULL, \

@@ -46,12 +46,13 @@ static size_t encode_char_len(const char *s, size_t left)
 static void encode_words(struct strbuf *out, const char *s, size_t len)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t high = 0, i = 0;
+	size_t qlen = 0, i = 0;
 	bool use_b;
 
+	/* whichever is shorter: Q keeps mostly-Latin text readable */
 	for (size_t k = 0; k < len; k++)
-		high += (unsigned char)s[k] >= 0x80;
-	use_b = high * 3 > len;
+		qlen += encode_q_plain((unsigned char)s[k]) || s[k] == ' ' ? 1 : 3;
+	use_b = qlen > (len + 2) / 3 * 4;
 	while (i < len) {
 		size_t start = i, cost = 0;
 

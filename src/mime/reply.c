@@ -310,6 +310,12 @@ static void reply_quote(struct strbuf *out, const char *text)
 		strbuf_addch(out, '\n');
 		p += l + 1;
 	}
+	/* nor empty quoted lines before the signature that was left out */
+	while (out->len >= 2 && strcmp(out->buf + out->len - 2, ">\n") == 0 &&
+	       (out->len == 2 || out->buf[out->len - 3] == '\n')) {
+		out->len -= 2;
+		out->buf[out->len] = '\0';
+	}
 }
 
 static char *reply_identity(const struct account *a)

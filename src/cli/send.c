@@ -119,16 +119,19 @@ int cli_send_message(struct cli_ctx *ctx, const struct account *a, const char *m
 		goto out;
 	}
 	why = output_engine_run(cfg, a->name, ENGINE_CMD_SEND, id, ENGINE_SEND_NOW, "sending...");
-	free(why);  /* the queue entry below tells what happened, with the server's words */
 	if (store_queue_get(qdir, id, &e, &cause) < 0) {
 		FREE_NULL(cause);
 		printf("%s\tsent\n", id);
+		if (why)  /* e.g. the Sent copy's append waits for the next sync */
+			send_print_lines("", why);
+		free(why);
 		rc = CLI_OK;
 		goto out;
 	}
 	switch (e.state) {
 	case QUEUE_DELIVERED:
 		printf("%s\tsent\n", id);
+		send_print_lines("", why ? why : "the Sent copy could not be made");
 		fprintf(stderr, "petrel: %s: sent; its copy in the Sent folder is still to be "
 			"made (petrel queue flush)\n", id);
 		rc = CLI_OK;
@@ -157,6 +160,7 @@ int cli_send_message(struct cli_ctx *ctx, const struct account *a, const char *m
 		}
 		break;
 	}
+	free(why);
 	store_queue_entry_release(&e);
 out:
 	free(cause);

@@ -217,6 +217,8 @@ static bool send_sent_copy(struct send_ctx *c, const struct queue_entry *e, cons
 		*why = xstrdup(c->st_error);
 		return false;
 	}
+	if (store_folder_create(st, c->a->name, local, why) < 0)
+		return false;
 	added = store_add(st, c->a->name, local, data, len, &o, NULL, why);
 	send_step("local sent copy stored");
 	if (added == STORE_ADD_ERROR)

@@ -4,6 +4,7 @@
  * what is appended to its outbox folder; Courier-IMAP announces that folder
  * in its XCOURIEROUTBOX=NAME capability).  Never any SMTP here.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,9 +64,17 @@ int imap_find_message_id(struct imap_session *s, const char *folder, const char 
 	int rc;
 
 	*uid = 0;
-	rc = mailimap_examine(s->imap, folder);
-	s->round_trips++;
-	FREE_NULL(s->selected);  /* EXAMINE replaced the selection */
+	/* SELECT, not EXAMINE: Courier refuses an APPEND into a folder that is
+	 * selected read-only, and the append often follows */
+	if (!s->selected || strcmp(s->selected, folder) != 0) {
+		FREE_NULL(s->selected);
+		rc = mailimap_select(s->imap, folder);
+		s->round_trips++;
+		if (rc == MAILIMAP_NO_ERROR)
+			xstrset(&s->selected, folder);
+	} else {
+		rc = MAILIMAP_NO_ERROR;
+	}
 	if (rc != MAILIMAP_NO_ERROR) {
 		free(value);
 		*cause = imap_session_error(s, "cannot open the Sent folder", rc);
@@ -111,15 +120,26 @@ int imap_sent_folder(struct imap_session *s, const struct account *a, char **ser
 		imap_folders_free(&v, n);
 		return 0;
 	}
-	/* none yet: create it, with the server's delimiter for '/' */
+	/* none yet: create it, with the server's delimiter for '/', and
+	 * under INBOX when the server keeps every folder there (Courier) */
 	{
-		char delim = '/';
+		char delim = '/', prefix[8];
+		bool under_inbox = false;
 		for (size_t i = 0; i < n; i++)
 			if (v[i].delim) {
 				delim = v[i].delim;
 				break;
 			}
-		*local = xstrdup(want ? want : "Sent");
+		snprintf(prefix, sizeof(prefix), "INBOX%c", delim);
+		for (size_t i = 0; i < n; i++) {
+			if (strcasecmp(v[i].name, "INBOX") == 0)
+				continue;
+			under_inbox = strncasecmp(v[i].name, prefix, 6) == 0;
+			if (!under_inbox)
+				break;
+		}
+		*local = under_inbox ? xasprintf("INBOX/%s", want ? want : "Sent")
+				     : xstrdup(want ? want : "Sent");
 		*server = xstrdup(*local);
 		for (char *p = *server; *p; p++)
 			if (*p == '/')

@@ -375,20 +375,17 @@ static struct mailmime *compose_text_part(const char *body, size_t len, struct s
 	clist_append(ct->ct_parameters, mailmime_param_new_with_data("charset", "utf-8"));
 	mf = mailmime_fields_new_encoding(plain ? MAILMIME_MECHANISM_7BIT
 						: MAILMIME_MECHANISM_QUOTED_PRINTABLE);
-	part = mailmime_new_empty(ct, mf);
-	/* libetpan's quoted-printable writer makes each LF a CRLF; 7bit text is
-	 * written as it is, so it gets its CRLFs here */
-	for (size_t i = 0; i < len; i++)
-		if (plain || !(body[i] == '\r' && i + 1 < len && body[i + 1] == '\n'))
-			strbuf_addch(keep, body[i]);
-	if (plain) {
-		struct strbuf crlf = STRBUF_INIT;
-
-		compose_add_crlf(&crlf, keep->buf ? keep->buf : "", keep->len);
-		strbuf_release(keep);
-		*keep = crlf;
-	}
-	mailmime_set_body_text(part, keep->buf ? keep->buf : (char *)"", keep->len);
+	/* the text goes in already encoded (mime_encode_qp says why) */
+	if (plain)
+		compose_add_crlf(keep, body, len);
+	else
+		mime_encode_qp(keep, body, len);
+	part = mailmime_new(MAILMIME_SINGLE, NULL, 0, mf, ct,
+			    mailmime_data_new(MAILMIME_DATA_TEXT,
+					      plain ? MAILMIME_MECHANISM_7BIT
+						    : MAILMIME_MECHANISM_QUOTED_PRINTABLE,
+					      1, keep->buf ? keep->buf : "", keep->len, NULL),
+			    NULL, NULL, NULL, NULL, NULL);
 	return part;
 }
 
@@ -557,7 +554,8 @@ static struct mailmime *compose_attach_part(const char *path, struct compose_att
 	/* built as a single part even for message/rfc822, which
 	 * mailmime_new_empty would make a message node with no body */
 	part = mailmime_new(MAILMIME_SINGLE, NULL, 0, mf, mailmime_content_new_with_str(type),
-			    mailmime_data_new(MAILMIME_DATA_TEXT, enc, 0, att->data, att->len, NULL),
+			    mailmime_data_new(MAILMIME_DATA_TEXT, enc, enc != MAILMIME_MECHANISM_BASE64,
+					      att->data, att->len, NULL),
 			    NULL, NULL, NULL, NULL, NULL);
 	return part;
 }

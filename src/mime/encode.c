@@ -10,6 +10,7 @@
 #include "mime/private.h"
 
 #include <libetpan/libetpan.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,4 +307,51 @@ out:
 		mailimf_address_list_free(al);
 	free(v);
 	return rc;
+}
+
+/* Quoted-printable of our own: libetpan 1.9.4's writer turns a space or tab
+ * at the end of a line into the character followed by its =20/=09 (so "-- "
+ * decodes as "--  ", which breaks every signature separator) and leaves one
+ * at the very end unencoded. */
+void mime_encode_qp(struct strbuf *out, const char *s, size_t len)
+{
+	size_t col = 0;
+	bool bol = true;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool eol = i + 1 == len || s[i + 1] == '\n' ||
+			   (s[i + 1] == '\r' && i + 2 < len && s[i + 2] == '\n');
+		char tok[4];
+		size_t tl;
+
+		if (c == '\n' || (c == '\r' && i + 1 < len && s[i + 1] == '\n')) {
+			if (c == '\r')
+				i++;
+			strbuf_addstr(out, "\r\n");
+			col = 0;
+			bol = true;
+			continue;
+		}
+		/* "From " and "." at the start of a line upset some relays */
+		if ((c >= 33 && c <= 126 && c != '=' &&
+		     !(bol && ((c == 'F' && len - i >= 5 && memcmp(s + i, "From ", 5) == 0) ||
+			       c == '.'))) ||
+		    ((c == ' ' || c == '\t') && !eol)) {
+			tok[0] = (char)c;
+			tl = 1;
+		} else {
+			snprintf(tok, sizeof(tok), "=%02X", c);
+			tl = 3;
+		}
+		if (col + tl > 75) {  /* soft break: lines stay within 76 */
+			strbuf_addstr(out, "=\r\n");
+			col = 0;
+		}
+		strbuf_add(out, tok, tl);
+		col += tl;
+		bol = false;
+	}
+	if (len && s[len - 1] != '\n')
+		strbuf_addstr(out, "\r\n");
 }

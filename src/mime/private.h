@@ -90,6 +90,10 @@ void mime_encode_phrase(struct strbuf *out, const char *s);
 /* Appends an RFC 2231 extended value "utf-8''..." (for filename*=). */
 void mime_encode_param_2231(struct strbuf *out, const char *s);
 
+/* Appends s[0..len) (LF or CRLF line ends) quoted-printable, lines ending
+ * in CRLF, the last one too. */
+void mime_encode_qp(struct strbuf *out, const char *s, size_t len);
+
 /* Filter and count for mime_encode_addresses: keep(addr, arg) false drops a
  * mailbox (reply-all leaving out the user's own addresses). */
 struct mime_addr_fn {

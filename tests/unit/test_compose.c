@@ -150,6 +150,31 @@ static void test_body_encodings(void **state)
 	mime_message_free(&m);
 	free(msg);
 
+	/* trailing white space survives (libetpan's own QP writer doubles it),
+	 * long lines are soft-broken, "From " and "." at line starts are safe */
+	{
+		char longline[300], *draft;
+
+		memset(longline, 'x', sizeof(longline) - 1);
+		longline[sizeof(longline) - 1] = '\0';
+		draft = xasprintf("To: a@example.com\n\nJ\xc3\xb6rg\n-- \ntab\t\n.\nFrom x\n%s\nend ",
+				  longline);
+		msg = build(draft, &len, &cause);
+		assert_non_null(msg);
+		for (char *p = msg, *e; (e = strstr(p, "\r\n")); p = e + 2)
+			assert_true(e - p <= 76);
+		m = mime_parse(msg, len);
+		text = mime_part_decode(m, 1, &tlen);
+		free(draft);
+		draft = xasprintf("J\xc3\xb6rg\r\n-- \r\ntab\t\r\n.\r\nFrom x\r\n%s\r\nend \r\n",
+				  longline);
+		assert_string_equal(text, draft);
+		free(draft);
+		free(text);
+		mime_message_free(&m);
+		free(msg);
+	}
+
 	/* not UTF-8: refused, not mangled */
 	assert_null(build("To: a@example.com\n\n\xff\xfe\n", &len, &cause));
 	assert_non_null(strstr(cause, "UTF-8"));

@@ -423,7 +423,8 @@ static int queue_cancel(struct config *cfg, const char *id)
 		goto fail;
 	if (!(st = output_store_open(cfg, a->name, STORE_WRITE)))
 		goto out;
-	if (store_add(st, a->name, "Drafts", data, len, &o, NULL, &cause) == STORE_ADD_ERROR)
+	if (store_folder_create(st, a->name, "Drafts", &cause) < 0 ||
+	    store_add(st, a->name, "Drafts", data, len, &o, NULL, &cause) == STORE_ADD_ERROR)
 		goto fail;
 	if (store_queue_remove(qdir, id, &cause) < 0)
 		goto fail;

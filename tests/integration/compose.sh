@@ -4,7 +4,8 @@
 # the built message, --postpone files it in the drafts folder; unchanged,
 # empty and broken drafts are kept or cancelled with clear words.  A message
 # of tests/corpus imported into a local account is answered and forwarded.
-# No servers needed.
+# Without the test servers the end-to-end part (compose -> Postfix -> Dovecot)
+# is left out.
 set -u
 petrel=$1
 . "$PETREL_SRC/tests/lib.sh"
@@ -153,4 +154,61 @@ expect_status "reply --postpone" 0 "$?"
 expect_contains "postponed" "$T/out" "postponed into local/Drafts as"
 p list --folder Drafts >"$T/out"
 expect_contains "the draft is in Drafts, flagged D" "$T/out" "$(printf 'Re: Plans\tD')"
+
+# ---- one message written with petrel compose, through the send queue to
+# Postfix (587 STARTTLS) and on into bob's Dovecot INBOX (tests/integration/
+# send.sh covers the delivery itself; this is the draft's way there) ----
+if [ -z "${PETREL_TEST_DIR:-}" ]; then
+	echo "# the test servers are not running: no end-to-end send"
+	finish
+	exit
+fi
+H=$PETREL_TEST_HOST
+ID_TAG=compose$$.$(date +%s)
+{ echo "data-dir = $T/e2e"; echo "[account a]"; echo "email = alice@example.org"
+  printf 'name = Alice L\303\263pez\n'
+  echo "imap = imaps://$H:$PETREL_TEST_IMAPS_PORT"
+  echo "smtp = smtp://$H:$PETREL_TEST_SUBMISSION_PORT"
+  echo "user = alice"; echo "password-command = echo $PETREL_TEST_ALICE_PASS"
+  echo "tls-ca-file = $PETREL_TEST_CA"; echo "timeout = 10s"; } >"$T/e2e.conf"
+chmod 600 "$T/e2e.conf"
+cat >"$T/edit-e2e.py" <<'EOF'
+import os, re, sys
+path = sys.argv[1]
+d = open(path, encoding="utf-8").read()
+d = re.sub(r"(?m)^Bcc: *$", "Bcc: alice@example.org", d, count=1)
+d = re.sub(r"(?m)^Subject: *$", "Subject: \u00bfQu\u00e9 tal? " + os.environ["ID_TAG"], d, count=1)
+head, _, body = d.partition("\n\n")
+open(path, "w", encoding="utf-8").write(head + "\n\nHola Bob, see the file.\n-- \nAlice\n" + body)
+EOF
+export ID_TAG
+EDITOR="python3 $T/edit-e2e.py" "$petrel" -c "$T/e2e.conf" compose --to 'Bob <bob@example.org>' \
+	--attach "$T/blob.bin" >"$T/out" 2>"$T/err"
+expect_status "compose sends through Postfix" 0 "$?"
+expect_contains "compose: says sent" "$T/out" "sent"
+dv() { doveadm -c "$PETREL_TEST_DOVECOT_CONF" "$@"; }
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	dv fetch -u bob text mailbox INBOX header Subject "$ID_TAG" >"$T/bob.txt" 2>/dev/null
+	[ -s "$T/bob.txt" ] && break
+	sleep 0.5
+done
+python3 - "$T/bob.txt" "$T/blob.bin" >"$T/py" 2>&1 <<'EOF'
+import email, email.policy, sys
+raw = open(sys.argv[1], "rb").read()
+raw = raw[raw.index(b"\n") + 1:]  # doveadm's "text:" line
+m = email.message_from_bytes(raw, policy=email.policy.default)
+assert "\u00bfQu\u00e9 tal?" in str(m["subject"]), m["subject"]
+assert m["from"].addresses[0].display_name == "Alice L\u00f3pez", m["from"]
+assert m["to"].addresses[0].addr_spec == "bob@example.org"
+assert m["bcc"] is None, "a Bcc line was delivered"
+body = m.get_body(("plain",)).get_content().replace("\r\n", "\n")
+assert body.startswith("Hola Bob, see the file.\n-- \nAlice\n"), repr(body)
+att = list(m.iter_attachments())[0]
+assert att.get_filename() == "blob.bin"
+assert att.get_content() == open(sys.argv[2], "rb").read(), "attachment differs"
+print("ok")
+EOF
+expect_contains "bob got it: subject, names, text, attachment byte-identical, no Bcc" "$T/py" "ok"
+n=$(dv search -u alice mailbox INBOX header Subject "$ID_TAG" 2>/dev/null | wc -l)
+expect_status "the Bcc recipient got one copy" 1 "$n"
 finish

@@ -149,6 +149,20 @@ sleep 1
 [ "$(count bob INBOX "$ID4")" = 1 ] && t_ok "offline: sync sends it once it is due" ||
 	t_fail "offline: bob got $(count bob INBOX "$ID4") copies after sync"
 
+# --queue-only, then petrel watch delivers it
+ID10=m10.$TAG@example.org
+msg "$T/m10.eml" "$ID10" "bob@example.org"
+P a send --queue-only "$T/m10.eml" >"$T/out" 2>"$T/err"
+expect_status "queue-only: exit 0" 0 "$?"
+sleep 1
+[ "$(count bob INBOX "$ID10")" = 0 ] && t_ok "queue-only: not sent yet" || t_fail "queue-only: sent at once"
+P a watch >/dev/null 2>&1 &
+wpid=$!
+for i in $(seq 40); do [ "$(count bob INBOX "$ID10")" = 1 ] && break; sleep 0.5; done
+kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
+[ "$(count bob INBOX "$ID10")" = 1 ] && t_ok "watch: delivers what waits in the queue" ||
+	t_fail "watch: bob got $(count bob INBOX "$ID10") copies"
+
 # ---- rejections ----
 ID5=m5.$TAG@example.org
 msg "$T/m5.eml" "$ID5" "nobody@example.org, bob@example.org"

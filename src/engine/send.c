@@ -276,6 +276,7 @@ static bool send_one(struct send_ctx *c, struct queue_entry *e)
 	}
 	if (e->state != QUEUE_DELIVERED) {
 		enum smtp_send_status st;
+		struct timespec t0, t1;
 		bool offline = false;
 
 		if (e->state == QUEUE_SENDING)
@@ -289,6 +290,7 @@ static bool send_one(struct send_ctx *c, struct queue_entry *e)
 		}
 		send_step("marked sending");
 		st = send_deliver(c, e, data, len, &cause, &offline);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		send_step("delivery answered");
 		if (st != SMTP_SEND_OK) {
 			send_failed(c, e, st, cause ? cause : "unknown failure", offline);
@@ -301,6 +303,10 @@ static bool send_one(struct send_ctx *c, struct queue_entry *e)
 			send_post(c->w, ENGINE_EVENT_ERROR, "%s: sent, but %s", e->id, cause);
 			goto out;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* the duplicate window: the server has it, the queue does not know */
+		log_debug("send: %s: 'delivered' durable %ld us after the server's answer", e->id,
+			  (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
 		send_step("marked delivered");
 		send_post(c->w, ENGINE_EVENT_PROGRESS, "%s: sent to %s", e->id,
 			  e->recipients ? e->recipients : "its recipients");

@@ -8,6 +8,7 @@
  * else on the machine reads it.  Whatever goes wrong after the editor ran,
  * the file stays and its name is printed: what the user wrote is never lost.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -125,18 +126,26 @@ static char *compose_write(const char *dir, const char *name, const char *data, 
 	return path;
 }
 
-/* Removes the private directory and the files petrel put in it. */
+/* Removes the private directory and what is in it (the draft, attachments
+ * written back by --resume, an editor's leftovers), one level deep. */
 static void compose_cleanup(const char *dir)
 {
-	static const char *const names[] = { "draft.eml", "forwarded.eml" };
+	DIR *d = opendir(dir);
+	struct dirent *e;
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		char *p = xasprintf("%s/%s", dir, names[i]);
+	while (d && (e = readdir(d))) {
+		char *p;
 
-		unlink(p);
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (unlink(p) < 0 && (errno == EISDIR || errno == EPERM))
+			compose_cleanup(p);  /* a directory */
 		free(p);
 	}
-	rmdir(dir);  /* fails, harmlessly, if the editor left files there */
+	if (d)
+		closedir(d);
+	rmdir(dir);
 }
 
 static bool compose_blank(const char *s, size_t len)
@@ -202,7 +211,7 @@ static int compose_print(const char *msg, size_t len)
 /* Writes draft into dir, runs the editor, then sends, prints or postpones.
  * Removes dir unless the draft is kept. */
 static int compose_finish(struct cli_ctx *ctx, const struct account *a, const char *dir,
-			  const char *draft, enum compose_mode mode)
+			  const char *draft, enum compose_mode mode, bool resumed)
 {
 	char *path = compose_write(dir, "draft.eml", draft, strlen(draft));
 	char *cause = NULL, *text = NULL, *msg = NULL, *safe;
@@ -228,7 +237,8 @@ static int compose_finish(struct cli_ctx *ctx, const struct account *a, const ch
 		keep = false;
 		goto out;
 	}
-	if (len == strlen(draft) && memcmp(text, draft, len) == 0) {
+	/* a resumed draft may well be finished: unchanged, it goes as it is */
+	if (!resumed && len == strlen(draft) && memcmp(text, draft, len) == 0) {
 		fprintf(stderr, "petrel: the draft was not changed; not sent, draft kept as %s\n",
 			safe);
 		goto out;
@@ -298,7 +308,7 @@ static bool compose_arg_ok(const char *what, const char *v)
 }
 
 struct compose_opts {
-	const char *account, *to, *subject;
+	const char *account, *to, *subject, *resume;
 	char **attach;
 	size_t n_attach;
 	bool all, as_attachment;
@@ -318,6 +328,7 @@ static int compose_getopt(int argc, char **argv, struct compose_opts *o, const c
 		{ "all", no_argument, NULL, 'A' },
 		{ "print", no_argument, NULL, 'p' },
 		{ "postpone", no_argument, NULL, 'P' },
+		{ "resume", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	}, forward_longopts[] = {
 		{ "account", required_argument, NULL, 'a' },
@@ -365,6 +376,11 @@ static int compose_getopt(int argc, char **argv, struct compose_opts *o, const c
 				goto usage;
 			o->all = true;
 			break;
+		case 'r':
+			if (!compose)
+				goto usage;
+			o->resume = optarg;
+			break;
 		case 'p': o->mode = COMPOSE_PRINT; break;
 		case 'P': o->mode = COMPOSE_POSTPONE; break;
 		default:
@@ -390,10 +406,81 @@ static void compose_opts_release(struct compose_opts *o)
 	free(o->attach);
 }
 
+static char *compose_load(struct cli_ctx *ctx, const char *id, char **account, size_t *len);
+
+/* Takes the draft out of the drafts folder once it is sent or postponed
+ * again; one the server has too stays (petrel delete ID removes it there). */
+static void compose_drop_draft(struct cli_ctx *ctx, const char *id)
+{
+	struct store *s = output_store_open(cli_config(ctx), NULL, STORE_WRITE);
+	struct store_location loc = { 0 };
+	char *cause = NULL;
+
+	if (!s)
+		return;
+	if (store_locate(s, id, &loc, &cause) < 0) {
+		FREE_NULL(cause);  /* gone already */
+	} else if (loc.uid) {
+		fprintf(stderr, "petrel: the old draft is also on the server; petrel delete %s "
+			"removes it\n", id);
+	} else if (store_begin(s, &cause) < 0 || store_remove_file(s, loc.path, &cause) < 0 ||
+		   store_commit(s, &cause) < 0) {
+		fprintf(stderr, "petrel: the old draft stays in %s: %s\n", loc.folder, cause);
+	}
+	free(cause);
+	store_location_release(&loc);
+	store_close(&s);
+}
+
+/* compose --resume ID: a postponed draft back in the editor. */
+static int compose_resume(struct cli_ctx *ctx, const struct compose_opts *o)
+{
+	const struct account *a = NULL;
+	char *orig, *account = NULL, *dir = NULL, *att = NULL, *draft = NULL, *cause = NULL;
+	size_t len = 0;
+	int rc = CLI_FAILED;
+
+	if (o->to || o->subject || o->n_attach) {
+		fprintf(stderr, "petrel: --resume takes the draft as it was; change it in the "
+			"editor\n");
+		return CLI_USAGE;
+	}
+	if (!(orig = compose_load(ctx, o->resume, &account, &len)))
+		goto out;
+	if (!(a = compose_account(ctx, o->account ? o->account : account)) ||
+	    !(dir = compose_tmpdir()))
+		goto out;
+	att = xasprintf("%s/attachments", dir);
+	if (mkdir(att, 0700) < 0) {
+		fprintf(stderr, "petrel: cannot make %s: %s\n", att, strerror(errno));
+		compose_cleanup(dir);
+		goto out;
+	}
+	if (!(draft = compose_draft_resume(orig, len, att, &cause))) {
+		char *safe = sanitize_line(cause);
+
+		fprintf(stderr, "petrel: %s\n", safe);
+		free(safe);
+		compose_cleanup(dir);
+		goto out;
+	}
+	rc = compose_finish(ctx, a, dir, draft, o->mode, true);
+	if (rc == CLI_OK && o->mode != COMPOSE_PRINT)
+		compose_drop_draft(ctx, o->resume);
+out:
+	free(orig);
+	free(account);
+	free(dir);
+	free(att);
+	free(draft);
+	free(cause);
+	return rc;
+}
+
 int cli_compose(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *usage = "usage: petrel compose [--account A] [--to ADDR] [--subject S] "
-			    "[--attach FILE]... [--print|--postpone]\n";
+			    "[--attach FILE]... [--resume ID] [--print|--postpone]\n";
 	struct compose_opts o = { 0 };
 	const struct account *a;
 	char *dir = NULL, *draft = NULL, *cause = NULL;
@@ -405,6 +492,10 @@ int cli_compose(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	rc = CLI_FAILED;
+	if (o.resume) {
+		rc = compose_resume(ctx, &o);
+		goto out;
+	}
 	if (!(a = compose_account(ctx, o.account)) || !(dir = compose_tmpdir()))
 		goto out;
 	if (!(draft = compose_draft_new(a, o.to, o.subject, o.attach, o.n_attach, &cause))) {
@@ -412,7 +503,7 @@ int cli_compose(struct cli_ctx *ctx, int argc, char **argv)
 		compose_cleanup(dir);
 		goto out;
 	}
-	rc = compose_finish(ctx, a, dir, draft, o.mode);
+	rc = compose_finish(ctx, a, dir, draft, o.mode, false);
 out:
 	compose_opts_release(&o);
 	free(dir);
@@ -503,7 +594,7 @@ static int compose_from_message(struct cli_ctx *ctx, int argc, char **argv, cons
 		compose_cleanup(dir);
 		goto out;
 	}
-	rc = compose_finish(ctx, a, dir, draft, o.mode);
+	rc = compose_finish(ctx, a, dir, draft, o.mode, false);
 out:
 	compose_opts_release(&o);
 	free(dir);

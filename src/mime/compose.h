@@ -64,4 +64,10 @@ char *compose_draft_reply(const struct account *a, const char *orig, size_t len,
 char *compose_draft_forward(const struct account *a, const char *orig, size_t len, const char *to,
 			    const char *attach_path, char **cause);
 
+/* A draft again from a message postponed into the drafts folder
+ * (msg[0..len)): its headers decoded, its text, and each other part written
+ * back into the existing directory dir (0600 files) with an Attach line.
+ * NULL with *cause when a part cannot be written. */
+char *compose_draft_resume(const char *msg, size_t len, const char *dir, char **cause);
+
 #endif

@@ -485,3 +485,111 @@ char *compose_draft_forward(const struct account *a, const char *orig, size_t le
 	mime_message_free(&m);
 	return strbuf_detach(&d);
 }
+
+/* Appends decoded text with CRLF line ends made LF. */
+static void reply_add_lf(struct strbuf *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!(s[i] == '\r' && i + 1 < len && s[i + 1] == '\n'))
+			strbuf_addch(out, s[i]);
+}
+
+/* Writes a forwarded message (a message/rfc822 part) into dir; its path. */
+static char *reply_save_message(const struct mime_node *n, const char *dir, int k, char **cause)
+{
+	char *path = xasprintf("%s/forwarded-%d.eml", dir, k);
+	FILE *f = fopen(path, "wx");
+
+	if (!f || fwrite(n->body, 1, n->body_len, f) != n->body_len || fclose(f) != 0) {
+		*cause = xasprintf("cannot write %s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		FREE_NULL(path);
+	}
+	return path;
+}
+
+char *compose_draft_resume(const char *msg, size_t len, const char *dir, char **cause)
+{
+	static const char *const addr[] = { "From", "To", "Cc", "Bcc", "Reply-To" };
+	static const char *const plain[] = { "Subject", "In-Reply-To", "References" };
+	struct mime_message *m = mime_parse(msg, len);
+	const struct mime_node *top = m->root->nkids ? m->root->kids[0] : NULL;
+	struct strbuf d = STRBUF_INIT, text = STRBUF_INIT;
+	const struct mime_node *const *parts;
+	size_t nparts;
+	bool have_text = false;
+	char *res = NULL;
+
+	if (!top) {
+		*cause = xstrdup("the stored draft has no content");
+		goto out;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(addr); i++) {
+		const char *v = mime_fields_get(&top->fields, addr[i]);
+		char *dec = mime_imf_addresses(v ? v : "", NULL), *clean = reply_clean(dec);
+
+		if (v || i < 4)
+			reply_header(&d, addr[i], clean);
+		free(dec);
+		free(clean);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
+		const char *v = mime_fields_get(&top->fields, plain[i]);
+		char *dec, *clean;
+
+		if (!v)
+			continue;
+		dec = mime_decode_header(v);
+		clean = reply_clean(dec);
+		reply_header(&d, plain[i], clean);
+		free(dec);
+		free(clean);
+	}
+	/* the text, then every other part back into a file and an Attach line */
+	if (top->kind == MIME_NODE_MULTI) {
+		parts = (const struct mime_node *const *)top->kids;
+		nparts = top->nkids;
+	} else {
+		parts = &top;
+		nparts = 1;
+	}
+	for (size_t i = 0; i < nparts; i++) {
+		const struct mime_node *n = parts[i];
+		char *path = NULL;
+
+		if (n->kind == MIME_NODE_LEAF && !have_text && !n->is_attachment &&
+		    strcmp(n->type, "text/plain") == 0) {
+			size_t dlen = 0, ulen = 0;
+			char *data = mime_part_decode(m, n->index, &dlen);
+			char *utf8 = mime_charset_to_utf8(data, dlen, n->charset, &ulen, NULL);
+
+			reply_add_lf(&text, utf8, ulen);
+			free(data);
+			free(utf8);
+			have_text = true;
+			continue;
+		}
+		if (n->kind == MIME_NODE_LEAF) {
+			if (mime_save_part(m, n->index, dir, false, &path, cause) < 0)
+				goto out;
+		} else if (n->kind == MIME_NODE_MESSAGE) {
+			if (!(path = reply_save_message(n, dir, (int)i, cause)))
+				goto out;
+		} else {
+			*cause = xasprintf("part %zu of the stored draft is a %s, which a draft "
+					   "cannot hold", i + 1, n->type);
+			goto out;
+		}
+		reply_header(&d, "Attach", path);
+		free(path);
+	}
+	strbuf_addch(&d, '\n');
+	strbuf_add(&d, text.buf ? text.buf : "", text.len);
+	res = strbuf_detach(&d);
+out:
+	strbuf_release(&d);
+	strbuf_release(&text);
+	mime_message_free(&m);
+	return res;
+}

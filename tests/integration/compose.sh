@@ -155,6 +155,31 @@ expect_contains "postponed" "$T/out" "postponed into local/Drafts as"
 p list --folder Drafts >"$T/out"
 expect_contains "the draft is in Drafts, flagged D" "$T/out" "$(printf 'Re: Plans\tD')"
 
+# --resume: a postponed draft back in the editor, attachments and all; sent
+# (here: postponed again) it leaves the drafts folder
+p compose --to 'a@example.com' --subject 'later' --attach "$T/blob.bin" --postpone >"$T/out" 2>"$T/err"
+expect_status "compose --attach --postpone" 0 "$?"
+id=$(p list --folder Drafts | awk -F'\t' '$4 == "later" {print $1}')
+EDITOR=true p compose --resume "$id" --print >"$T/out" 2>"$T/err"
+expect_status "compose --resume --print (unchanged is fine)" 0 "$?"
+python3 - "$T/out" "$T/blob.bin" >"$T/py" 2>&1 <<'EOF'
+import email, email.policy, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+assert str(m["subject"]) == "later" and m["to"].addresses[0].addr_spec == "a@example.com"
+assert "Written in the editor, caf\u00e9." in m.get_body(("plain",)).get_content()
+att = list(m.iter_attachments())[0]
+assert att.get_filename() == "blob.bin"
+assert att.get_content() == open(sys.argv[2], "rb").read(), "attachment differs"
+print("ok")
+EOF
+expect_contains "resumed draft keeps headers, text and attachment" "$T/py" "ok"
+EDITOR=true p compose --resume "$id" --postpone >"$T/out" 2>"$T/err"
+expect_status "compose --resume --postpone" 0 "$?"
+n=$(p list --folder Drafts | awk -F'\t' '$4 == "later"' | wc -l)
+expect_status "the resumed draft replaced the old one in Drafts" 1 "$n"
+p list --folder Drafts | cut -f1 | grep -qx "$id" && t_fail "the old draft is still there" ||
+	t_ok "the old draft is gone"
+
 # ---- one message written with petrel compose, through the send queue to
 # Postfix (587 STARTTLS) and on into bob's Dovecot INBOX (tests/integration/
 # send.sh covers the delivery itself; this is the draft's way there) ----

@@ -442,6 +442,44 @@ static void test_new_draft(void **state)
 	free(d);
 }
 
+static void test_resume(void **state)
+{
+	char bin[256], *p1, *draft, *cause = NULL, *msg, *d, *again, *got, *dir;
+	size_t len, alen, glen;
+	struct mime_message *m;
+
+	(void)state;
+	for (int i = 0; i < 256; i++)
+		bin[i] = (char)(255 - i);
+	p1 = write_file("resume.bin", bin, sizeof(bin));
+	draft = xasprintf("To: \"Doe, John\" <jd@example.com>\nBcc: b@example.com\n"
+			  "Subject: Gr\xc3\xbc\xc3\x9f" "e\nAttach: %s\n\nText -- \xc3\xa9\n", p1);
+	msg = build(draft, &len, &cause);
+	assert_non_null(msg);
+	dir = xasprintf("%s/resume", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	d = compose_draft_resume(msg, len, dir, &cause);
+	assert_non_null(d);
+	expect_header(d, "To", "\"Doe, John\" <jd@example.com>");
+	expect_header(d, "Bcc", "b@example.com");
+	expect_header(d, "Subject", "Gr\xc3\xbc\xc3\x9f" "e");
+	assert_non_null(strstr(d, "\n\nText -- \xc3\xa9\n"));
+	again = build(d, &alen, &cause);
+	assert_non_null(again);
+	m = mime_parse(again, alen);
+	got = mime_part_decode(m, 2, &glen);
+	assert_int_equal(glen, sizeof(bin));
+	assert_memory_equal(got, bin, sizeof(bin));
+	free(got);
+	mime_message_free(&m);
+	free(again);
+	free(d);
+	free(dir);
+	free(msg);
+	free(draft);
+	free(p1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_reply_all),
 		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_new_draft),
+		cmocka_unit_test(test_resume),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

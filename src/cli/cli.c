@@ -49,7 +49,7 @@ static const struct cli_cmd {
 	{ "queue", cli_queue, "[--json] | retry ID | cancel ID | flush [ACCOUNT]",
 	  "the send queue: each message with its state and last error" },
 	{ "compose", cli_compose,
-	  "[--account A] [--to ADDR] [--subject S] [--attach FILE]... [--print|--postpone]",
+	  "[--account A] [--to ADDR] [--subject S] [--attach FILE]... [--resume ID] [--print|--postpone]",
 	  "write a new message in $EDITOR, then queue it for sending" },
 	{ "reply", cli_reply, "[--all] [--print|--postpone] ID",
 	  "answer a message (--all: everyone it went to, but you) in $EDITOR" },

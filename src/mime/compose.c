@@ -77,13 +77,17 @@ static int compose_parse(const char *d, size_t len, struct compose_draft *out, c
 
 	while (pos < len) {
 		const char *nl = memchr(d + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - d) : len, next = nl ? end + 1 : len, nlen;
+		size_t end = nl ? (size_t)(nl - d) : len, next = nl ? end + 1 : len, nlen, blank;
 
 		line++;
 		if (end > pos && d[end - 1] == '\r')
 			end--;
-		if (end == pos) {
-			pos = next;  /* the blank line: the text starts after it */
+		/* the blank line (blanks an editor left on it count as nothing):
+		 * the text starts after it */
+		for (blank = pos; blank < end && (d[blank] == ' ' || d[blank] == '\t'); blank++)
+			;
+		if (blank == end) {
+			pos = next;
 			break;
 		}
 		if (d[pos] == ' ' || d[pos] == '\t') {

@@ -175,6 +175,12 @@ static void test_body_encodings(void **state)
 		free(msg);
 	}
 
+	/* blanks on the separator line still separate */
+	msg = build("To: a@example.com\nSubject: s\n \t\nText\n", &len, &cause);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "\r\n\r\nText\r\n"));
+	free(msg);
+
 	/* not UTF-8: refused, not mangled */
 	assert_null(build("To: a@example.com\n\n\xff\xfe\n", &len, &cause));
 	assert_non_null(strstr(cause, "UTF-8"));

@@ -209,9 +209,10 @@ static int compose_print(const char *msg, size_t len)
 }
 
 /* Writes draft into dir, runs the editor, then sends, prints or postpones.
- * Removes dir unless the draft is kept. */
+ * Removes dir unless the draft is kept; *taken (may be NULL) says whether
+ * the message went where it was meant to (the queue, the output, Drafts). */
 static int compose_finish(struct cli_ctx *ctx, const struct account *a, const char *dir,
-			  const char *draft, enum compose_mode mode, bool resumed)
+			  const char *draft, enum compose_mode mode, bool resumed, bool *taken)
 {
 	char *path = compose_write(dir, "draft.eml", draft, strlen(draft));
 	char *cause = NULL, *text = NULL, *msg = NULL, *safe;
@@ -261,9 +262,14 @@ static int compose_finish(struct cli_ctx *ctx, const struct account *a, const ch
 		rc = cli_send_message(ctx, a, msg, mlen);
 		break;
 	}
-	keep = rc != CLI_OK;
+	/* a message the queue took, even one refused or waiting for a retry,
+	 * lives on there (petrel queue); a second copy as a draft would only
+	 * invite sending it twice */
+	keep = mode == COMPOSE_SEND ? rc == CLI_USAGE : rc != CLI_OK;
 	if (keep)
 		fprintf(stderr, "petrel: the draft is kept as %s\n", safe);
+	if (taken)
+		*taken = !keep;
 out:
 	if (!keep)
 		compose_cleanup(dir);
@@ -439,6 +445,7 @@ static int compose_resume(struct cli_ctx *ctx, const struct compose_opts *o)
 	char *orig, *account = NULL, *dir = NULL, *att = NULL, *draft = NULL, *cause = NULL;
 	size_t len = 0;
 	int rc = CLI_FAILED;
+	bool taken = false;
 
 	if (o->to || o->subject || o->n_attach) {
 		fprintf(stderr, "petrel: --resume takes the draft as it was; change it in the "
@@ -464,8 +471,8 @@ static int compose_resume(struct cli_ctx *ctx, const struct compose_opts *o)
 		compose_cleanup(dir);
 		goto out;
 	}
-	rc = compose_finish(ctx, a, dir, draft, o->mode, true);
-	if (rc == CLI_OK && o->mode != COMPOSE_PRINT)
+	rc = compose_finish(ctx, a, dir, draft, o->mode, true, &taken);
+	if (taken && o->mode != COMPOSE_PRINT)
 		compose_drop_draft(ctx, o->resume);
 out:
 	free(orig);
@@ -503,7 +510,7 @@ int cli_compose(struct cli_ctx *ctx, int argc, char **argv)
 		compose_cleanup(dir);
 		goto out;
 	}
-	rc = compose_finish(ctx, a, dir, draft, o.mode, false);
+	rc = compose_finish(ctx, a, dir, draft, o.mode, false, NULL);
 out:
 	compose_opts_release(&o);
 	free(dir);
@@ -594,7 +601,7 @@ static int compose_from_message(struct cli_ctx *ctx, int argc, char **argv, cons
 		compose_cleanup(dir);
 		goto out;
 	}
-	rc = compose_finish(ctx, a, dir, draft, o.mode, false);
+	rc = compose_finish(ctx, a, dir, draft, o.mode, false, NULL);
 out:
 	compose_opts_release(&o);
 	free(dir);

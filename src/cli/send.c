@@ -145,7 +145,12 @@ int cli_send_message(struct cli_ctx *ctx, const struct account *a, const char *m
 		break;
 	default:
 		printf("%s\tqueued\n", id);
-		if (e.offline) {
+		if (!e.error) {
+			/* not tried: another petrel held the queue and sends it */
+			fprintf(stderr, "petrel: queued; another petrel is sending this account's "
+				"queue and will send it\n");
+			rc = CLI_OK;
+		} else if (e.offline) {
 			char *host = send_server_host(a), *safe = sanitize_line(host);
 			fprintf(stderr, "petrel: queued; will be sent when %s is reachable (petrel "
 				"sync, petrel watch or petrel queue flush)\n", safe);

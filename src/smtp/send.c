@@ -47,6 +47,14 @@ static bool send_offers(const char *capabilities, const char *word)
 	return false;
 }
 
+static bool send_non_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
 /* Writes MAIL FROM with its parameters and reads the (maybe multi-line)
  * reply.  Returns the code, 0 for a broken connection; *text malloc'd. */
 static int send_mail_from(mailsmtp *smtp, const char *cmd, char **text)
@@ -88,7 +96,7 @@ enum smtp_send_status smtp_send_message(struct smtp_session *s, const char *capa
 	mailsmtp *smtp = smtp_session_handle(s);
 	struct strbuf cmd = STRBUF_INIT, refused = STRBUF_INIT;
 	enum smtp_send_status st = SMTP_SEND_RETRY;
-	bool temp_refusal = false;
+	bool temp_refusal = false, utf8;
 	char *text = NULL;
 	int code, rc;
 
@@ -98,12 +106,18 @@ enum smtp_send_status smtp_send_message(struct smtp_session *s, const char *capa
 				 "takes at most %zu (its SIZE limit)", len, smtp->smtp_max_msg_size);
 		return SMTP_SEND_REFUSED;
 	}
-	if (eight_bit_header && !send_offers(capabilities, "SMTPUTF8")) {
-		*why = xstrdup("the message has non-ASCII characters in its header (e.g. an "
-			       "address), and the server does not offer SMTPUTF8 to carry them");
+	/* SMTPUTF8 only for what needs it, a non-ASCII address: asked for, it
+	 * binds every later hop to it (Postfix bounces when LMTP lacks it),
+	 * and raw UTF-8 in other header fields travels as 8BITMIME */
+	utf8 = send_non_ascii(from);
+	for (size_t i = 0; i < n && !utf8; i++)
+		utf8 = send_non_ascii(rcpt[i]);
+	if (utf8 && !send_offers(capabilities, "SMTPUTF8")) {
+		*why = xstrdup("an address has non-ASCII characters, and the server does not "
+			       "offer SMTPUTF8 to carry them");
 		return SMTP_SEND_REFUSED;
 	}
-	if (eight_bit_body && !eight_bit_header && !(smtp->esmtp & MAILSMTP_ESMTP_8BITMIME)) {
+	if ((eight_bit_body || eight_bit_header) && !(smtp->esmtp & MAILSMTP_ESMTP_8BITMIME)) {
 		*why = xstrdup("the message has 8-bit text, and the server does not offer "
 			       "8BITMIME; it needs quoted-printable or base64 encoding");
 		return SMTP_SEND_REFUSED;
@@ -113,7 +127,7 @@ enum smtp_send_status smtp_send_message(struct smtp_session *s, const char *capa
 		strbuf_addf(&cmd, " SIZE=%zu", len);
 	if (eight_bit_body || eight_bit_header)
 		strbuf_addstr(&cmd, " BODY=8BITMIME");
-	if (eight_bit_header)
+	if (utf8)
 		strbuf_addstr(&cmd, " SMTPUTF8");
 	strbuf_addstr(&cmd, "\r\n");
 	code = send_mail_from(smtp, cmd.buf, &text);

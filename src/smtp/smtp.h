@@ -32,8 +32,9 @@ enum smtp_send_status {
 
 /* Submits data[0..len) (CRLF lines, already without Bcc) from the address
  * from to rcpt[0..n): MAIL FROM with SIZE= when offered, BODY=8BITMIME when
- * eight_bit_body, SMTPUTF8 when eight_bit_header (refused here when the
- * server does not offer what is needed), one RCPT per recipient, DATA.  No
+ * eight_bit_body or eight_bit_header, SMTPUTF8 when an address is not ASCII
+ * (refused here when the server does not offer what is needed), one RCPT
+ * per recipient, DATA.  No
  * data is sent unless every recipient was accepted.  capabilities is the
  * EHLO list (net_report.capabilities).  On anything but SMTP_SEND_OK, *why
  * (malloc'd) says what went wrong in the server's words, one line per

@@ -293,7 +293,7 @@ struct queue_envelope {
 	char **rcpt;            /* NULL-terminated */
 	size_t n_rcpt, n_bcc;   /* n_bcc: how many of them came from Bcc */
 	char *message_id, *subject;
-	bool eight_bit_header;  /* non-ASCII in the header: needs SMTPUTF8 */
+	bool eight_bit_header;  /* non-ASCII in the header: needs 8BITMIME */
 	bool eight_bit_body;    /* needs 8BITMIME */
 };
 /* 0, or -1 with *cause (unparsable header, no recipient). */

@@ -116,6 +116,31 @@ sleep 1
 [ "$(count alice Sent "$ID2")" = 0 ] && t_ok "465: sent-copy = no keeps no Sent copy" ||
 	t_fail "465: a Sent copy despite sent-copy = no"
 
+# ---- 8-bit text: BODY=8BITMIME, and SMTPUTF8 for a raw UTF-8 header ----
+ID11=m11.$TAG@example.org
+printf 'From: alice@example.org\r\nTo: bob@example.org\r\nSubject: Gr\303\274\303\237e %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nSch\303\266ne Gr\303\274\303\237e\r\n' "$ID11" "$ID11" >"$T/m11.eml"
+P s send "$T/m11.eml" >"$T/out" 2>"$T/err"
+expect_status "8-bit header and body: sent (SMTPUTF8, 8BITMIME)" 0 "$?"
+sleep 1
+dv fetch -u bob text mailbox INBOX header Message-ID "$ID11" >"$T/m11.txt"
+expect_contains "8-bit: the body arrived intact" "$T/m11.txt" "Schöne Grüße"
+expect_contains "8-bit: the raw UTF-8 subject arrived intact" "$T/m11.txt" "Subject: Grüße"
+
+# ---- a POP3 account: the Sent copy in the local store only ----
+{ echo "data-dir = $T/p"; echo "[account p]"; echo "email = alice@example.org"
+  echo "pop3 = pop3s://$H:$PETREL_TEST_POP3S_PORT"; echo "smtp = smtps://$H:$PETREL_TEST_SMTPS_PORT"
+  echo "user = alice"; echo "password-command = echo $PETREL_TEST_ALICE_PASS"
+  echo "tls-ca-file = $PETREL_TEST_CA"; echo "timeout = 10s"; } >"$T/p.conf"
+chmod 600 "$T/p.conf"
+ID12=m12.$TAG@example.org
+msg "$T/m12.eml" "$ID12" "bob@example.org"
+P p send "$T/m12.eml" >"$T/out" 2>"$T/err"
+expect_status "POP3 account: sent" 0 "$?"
+P p list --account p --folder Sent --limit 0 >"$T/psent"
+expect_contains "POP3 account: the Sent copy is in the local store" "$T/psent" "test $ID12"
+[ "$(count alice Sent "$ID12")" = 0 ] && t_ok "POP3 account: no IMAP Sent copy" || t_fail "POP3 account: an IMAP Sent copy"
+[ ! -s "$T/p/mail/p/.petrel-journal" ] && t_ok "POP3 account: no journal entry" || t_fail "POP3 account: a journal entry"
+
 # ---- offline: a closed port, then the real one ----
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 conf off "smtp://$H:$closed"

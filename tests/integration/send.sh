@@ -261,6 +261,10 @@ if [ -n "${PETREL_TEST_COURIER_IMAP_PORT:-}" ]; then
 	expect_contains "outbox: warns about Bcc first" "$T/err" "warning: account 'c' sends through the server's IMAP outbox"
 	if grep -l "Message-ID: <$ID8>" "$PETREL_TEST_COURIER_SENT_DIR"/*.eml >/dev/null 2>&1; then
 		t_ok "outbox: Courier sent it"; else t_fail "outbox: not in the sent output"; fi
+	# what Courier does with Bcc: the line goes to its sendmail -t as written
+	if grep -l "Message-ID: <$ID8>" "$PETREL_TEST_COURIER_SENT_DIR"/*.eml | xargs grep -qi '^Bcc: alice@example.org'; then
+		t_ok "outbox: Courier hands the Bcc line to sendmail -t (documented)"
+	else t_fail "outbox: Courier's sendmail input has no Bcc line (docs say it has)"; fi
 	if grep -rl "$ID8" "$outbox/cur" "$outbox/new" >/dev/null 2>&1; then
 		t_fail "outbox: still in INBOX.Outbox"; else t_ok "outbox: gone from INBOX.Outbox"; fi
 	if grep -rl "$ID8" "$PETREL_TEST_COURIER_MAIL_ROOT/alice/Maildir/.Sent" >/dev/null 2>&1; then

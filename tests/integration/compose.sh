@@ -189,6 +189,8 @@ if [ -z "${PETREL_TEST_DIR:-}" ]; then
 	exit
 fi
 H=$PETREL_TEST_HOST
+export TMPDIR=$T/tmp-e2e  # the drafts kept above stay out of the count
+mkdir -p "$TMPDIR"
 ID_TAG=compose$$.$(date +%s)
 { echo "data-dir = $T/e2e"; echo "[account a]"; echo "email = alice@example.org"
   printf 'name = Alice L\303\263pez\n'
@@ -236,4 +238,15 @@ EOF
 expect_contains "bob got it: subject, names, text, attachment byte-identical, no Bcc" "$T/py" "ok"
 n=$(dv search -u alice mailbox INBOX header Subject "$ID_TAG" 2>/dev/null | wc -l)
 expect_status "the Bcc recipient got one copy" 1 "$n"
+if [ -z "$(ls -A "$TMPDIR")" ]; then t_ok "no draft left behind once sent"; else
+	t_fail "draft left in $(ls "$TMPDIR")"; fi
+
+# refused by the server: the message stays in the queue, and only there
+EDITOR="python3 $T/edit-e2e.py" "$petrel" -c "$T/e2e.conf" compose --to nobody@example.org \
+	>"$T/out" 2>"$T/err"
+expect_status "refused: exit 1" 1 "$?"
+expect_contains "refused: the server's words" "$T/err" "550"
+expect_not_contains "refused: not kept as a draft as well" "$T/err" "draft is kept"
+"$petrel" -c "$T/e2e.conf" queue >"$T/out"
+expect_contains "refused: in the queue as failed" "$T/out" "failed"
 finish

@@ -10,7 +10,10 @@
  *   entry removed.
  * The one window for a duplicate is between the server's final 250 and
  * the fsync of "delivered": an entry found in "sending" state was cut off
- * somewhere in the try and is sent again.
+ * somewhere in the try and is sent again.  (An IMAP outbox that keeps
+ * what it sent, as Courier does, closes it: the copy is removed from the
+ * outbox only after "delivered" is recorded, and a retry looks there
+ * first.)
  *
  * Test hook (test-only, documented in tests/integration/send_crash.py):
  * PETREL_TEST_SEND_KILL_AT=N makes petrel SIGKILL itself at the Nth step.
@@ -139,7 +142,7 @@ static enum smtp_send_status send_deliver(struct send_ctx *c, const struct queue
 			return SMTP_SEND_RETRY;
 		}
 		/* the server reads the recipients from the header: Bcc stays */
-		rc = imap_outbox_send(s, c->a, data, len, e->message_id, why);
+		rc = imap_outbox_send(s, c->a, data, len, e->message_id, e->attempts > 1, why);
 		store_queue_envelope_release(&env);
 		return rc == 0 ? SMTP_SEND_OK : SMTP_SEND_RETRY;
 	}
@@ -310,6 +313,12 @@ static bool send_one(struct send_ctx *c, struct queue_entry *e)
 		send_step("marked delivered");
 		send_post(c->w, ENGINE_EVENT_PROGRESS, "%s: sent to %s", e->id,
 			  e->recipients ? e->recipients : "its recipients");
+	}
+	if (c->outbox && send_imap(c)) {
+		/* only now that the queue knows it was sent: while the copy stays
+		 * in the outbox, a try cut off before that can tell it went */
+		imap_outbox_tidy(c->imap, c->a, e->message_id);
+		send_step("outbox tidied");
 	}
 	if (!send_sent_copy(c, e, data, len, &cause)) {
 		send_post(c->w, ENGINE_EVENT_ERROR, "%s: sent; its Sent copy waits: %s", e->id,

@@ -223,7 +223,7 @@ static void append_remove(struct imap_session *s, const char *folder, unsigned l
 }
 
 int imap_outbox_send(struct imap_session *s, const struct account *a, const char *data,
-		     size_t len, const char *message_id, char **cause)
+		     size_t len, const char *message_id, bool look_first, char **cause)
 {
 	const char *conf = config_get(a, OPTION_OUTBOX_FOLDER);
 	char *folder = conf ? xstrdup(conf) : append_announced_outbox(s);
@@ -235,12 +235,32 @@ int imap_outbox_send(struct imap_session *s, const struct account *a, const char
 				   "%s announces none", a->name, s->url.host);
 		return 1;
 	}
-	rc = imap_append_message(s, folder, data, len, true, &uid, cause);
-	if (rc == 0) {
-		/* Courier leaves what it sent in the outbox: tidy up */
-		append_remove(s, folder, uid, message_id);
-		log_debug("imap: message sent through the outbox %s", folder);
+	if (look_first && message_id) {
+		/* a try cut off earlier: a server that keeps what it sent (Courier)
+		 * shows whether it got that far, so it is not sent twice */
+		char *why = NULL;
+		if (imap_find_message_id(s, folder, message_id, &uid, &why) > 0) {
+			log_debug("imap: %s is in the outbox already: it was sent", message_id);
+			append_remove(s, folder, uid, NULL);
+			free(folder);
+			return 0;
+		}
+		free(why);
+		uid = 0;
 	}
+	rc = imap_append_message(s, folder, data, len, true, &uid, cause);
+	if (rc == 0)
+		log_debug("imap: message sent through the outbox %s", folder);
 	free(folder);
 	return rc;
+}
+
+void imap_outbox_tidy(struct imap_session *s, const struct account *a, const char *message_id)
+{
+	const char *conf = config_get(a, OPTION_OUTBOX_FOLDER);
+	char *folder = conf ? xstrdup(conf) : append_announced_outbox(s);
+
+	if (folder && message_id)
+		append_remove(s, folder, 0, message_id);
+	free(folder);
 }

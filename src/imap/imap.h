@@ -107,12 +107,18 @@ int imap_sent_folder(struct imap_session *s, const struct account *a, char **ser
 		     char **local, char **cause);
 
 /* Delivery by IMAP outbox: APPENDs the message (one per APPEND) to
- * outbox-folder, else the folder the server announces (XCOURIEROUTBOX),
- * then removes it from there if the server left it.  A refusal (NO [ALERT]
+ * outbox-folder, else the folder the server announces (XCOURIEROUTBOX).
+ * The server may keep it there (Courier does): imap_outbox_tidy removes it
+ * once the queue has recorded the delivery.  A refusal (NO [ALERT]
  * Unable to send) returns 1 with the server's words in *cause; -1 is a
- * connection error; 0: the server took it for sending. */
+ * connection error; 0: the server took it for sending.  look_first (after
+ * a try that was cut off): if the outbox still holds message_id, the server
+ * sent it then; it is only removed. */
 int imap_outbox_send(struct imap_session *s, const struct account *a, const char *data,
-		     size_t len, const char *message_id, char **cause);
+		     size_t len, const char *message_id, bool look_first, char **cause);
+/* Removes message_id from the outbox folder if the server left it there
+ * (best effort: what stays is only clutter). */
+void imap_outbox_tidy(struct imap_session *s, const struct account *a, const char *message_id);
 
 /* Logs out if possible and frees; NULLs *s. */
 void imap_session_free(struct imap_session **s);

@@ -269,6 +269,18 @@ if [ -n "${PETREL_TEST_COURIER_IMAP_PORT:-}" ]; then
 		t_fail "outbox: still in INBOX.Outbox"; else t_ok "outbox: gone from INBOX.Outbox"; fi
 	if grep -rl "$ID8" "$PETREL_TEST_COURIER_MAIL_ROOT/alice/Maildir/.Sent" >/dev/null 2>&1; then
 		t_ok "outbox: a copy in INBOX.Sent"; else t_fail "outbox: no copy in INBOX.Sent"; fi
+	# killed after Courier took it, before the queue recorded that: the
+	# retry finds it in the outbox and does not send it again
+	ID13=m13.$TAG@example.org
+	msg "$T/m13.eml" "$ID13" "bob@example.org"
+	( PETREL_TEST_SEND_KILL_AT=3 "$petrel" -c "$T/c.conf" send "$T/m13.eml" >"$T/out" 2>"$T/err" ) 2>/dev/null
+	expect_status "outbox crash: killed right after the server's answer" 137 "$?"
+	P c queue flush >/dev/null 2>&1
+	[ "$(grep -l "Message-ID: <$ID13>" "$PETREL_TEST_COURIER_SENT_DIR"/*.eml 2>/dev/null | wc -l)" = 1 ] &&
+		t_ok "outbox crash: sent exactly once" || t_fail "outbox crash: not sent exactly once"
+	if grep -rl "$ID13" "$outbox/cur" "$outbox/new" >/dev/null 2>&1; then
+		t_fail "outbox crash: left in INBOX.Outbox"; else t_ok "outbox crash: gone from INBOX.Outbox"; fi
+	[ -z "$(P c queue)" ] && t_ok "outbox crash: the queue is empty" || t_fail "outbox crash: still queued"
 	ID9=m9.$TAG@example.org
 	msg "$T/m9.eml" "$ID9" "bob@example.org"
 	touch "$PETREL_TEST_COURIER_FAIL_FILE"

@@ -486,6 +486,49 @@ static void test_resume(void **state)
 	free(p1);
 }
 
+/* Encoded words stay within 75 bytes and never split a UTF-8 character
+ * (each word decodes to valid UTF-8 on its own), in Q and in B. */
+static void test_encoded_words(void **state)
+{
+	static const char *const in[] = {
+		"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d",
+		"caf\xc3\xa9 x ",
+		"\xf0\x9f\x98\x80 emoji \xf0\x9f\x98\x80",
+		"a=?b?= looks encoded",
+	};
+	(void)state;
+	for (size_t k = 0; k < sizeof(in) / sizeof(in[0]); k++) {
+		struct strbuf sb = STRBUF_INIT, src = STRBUF_INIT;
+		char *dec;
+
+		for (int r = 0; r < 12; r++)
+			strbuf_addstr(&src, in[k]);
+		util_trim(src.buf);  /* header values are trimmed */
+		src.len = strlen(src.buf);
+		mime_encode_text(&sb, src.buf);
+		for (char *w = strstr(sb.buf, "=?"); w; w = strstr(w + 2, "=?")) {
+			char *e, *one;
+
+			/* past "=?charset?Q?": the word's real end */
+			e = strstr(strchr(strchr(w + 2, '?') + 1, '?') + 1, "?=");
+			assert_non_null(e);
+			assert_true(e + 2 - w <= 75);
+			one = xstrndup(w, (size_t)(e + 2 - w));
+			dec = mime_decode_header(one);
+			assert_true(mime_utf8_valid(dec, strlen(dec)));
+			assert_null(strstr(dec, "\xef\xbf\xbd"));  /* no U+FFFD */
+			free(dec);
+			free(one);
+			w = e;
+		}
+		dec = mime_decode_header(sb.buf);
+		assert_string_equal(dec, src.buf);
+		free(dec);
+		strbuf_release(&sb);
+		strbuf_release(&src);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_new_draft),
 		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_encoded_words),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

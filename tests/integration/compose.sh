@@ -206,7 +206,7 @@ d = open(path, encoding="utf-8").read()
 d = re.sub(r"(?m)^Bcc: *$", "Bcc: alice@example.org", d, count=1)
 d = re.sub(r"(?m)^Subject: *$", "Subject: \u00bfQu\u00e9 tal? " + os.environ["ID_TAG"], d, count=1)
 head, _, body = d.partition("\n\n")
-open(path, "w", encoding="utf-8").write(head + "\n\nHola Bob, see the file.\n-- \nAlice\n" + body)
+open(path, "w", encoding="utf-8").write(head + "\n\nHola Bob, see the file.\n.\n..\nFrom here on\n-- \nAlice\n" + body)
 EOF
 export ID_TAG
 EDITOR="python3 $T/edit-e2e.py" "$petrel" -c "$T/e2e.conf" compose --to 'Bob <bob@example.org>' \
@@ -229,7 +229,7 @@ assert m["from"].addresses[0].display_name == "Alice L\u00f3pez", m["from"]
 assert m["to"].addresses[0].addr_spec == "bob@example.org"
 assert m["bcc"] is None, "a Bcc line was delivered"
 body = m.get_body(("plain",)).get_content().replace("\r\n", "\n")
-assert body.startswith("Hola Bob, see the file.\n-- \nAlice\n"), repr(body)
+assert body.startswith("Hola Bob, see the file.\n.\n..\nFrom here on\n-- \nAlice\n"), repr(body)
 att = list(m.iter_attachments())[0]
 assert att.get_filename() == "blob.bin"
 assert att.get_content() == open(sys.argv[2], "rb").read(), "attachment differs"

@@ -156,13 +156,17 @@ static bool compose_blank(const char *s, size_t len)
 	return true;
 }
 
-/* Files the built message in the account's drafts folder, flagged draft. */
+/* Files the built message in the account's drafts folder, flagged draft;
+ * for an IMAP account the journal's "append" entry (the one the Sent copy
+ * uses) puts it in the server's folder at the next sync. */
 static int compose_postpone(struct cli_ctx *ctx, const struct account *a, const char *msg,
 			    size_t len)
 {
 	const char *folder = config_get(a, OPTION_DRAFTS_FOLDER);
 	struct store_add_opts o = { .flags = "DS" };
 	struct store *s = output_store_open(cli_config(ctx), a->name, STORE_WRITE);
+	struct journal_entry je = { .op = (char *)"append", .folder = (char *)folder,
+				    .arg = (char *)"auto" };
 	char *cause = NULL, *id = NULL;
 	int rc = CLI_FAILED;
 
@@ -172,6 +176,11 @@ static int compose_postpone(struct cli_ctx *ctx, const struct account *a, const 
 	    store_add(s, a->name, folder, msg, len, &o, &id, &cause) == STORE_ADD_ERROR ||
 	    store_commit(s, &cause) < 0) {
 		fprintf(stderr, "petrel: cannot postpone the draft: %s\n", cause);
+	} else if (strcmp(config_account_type(a), "imap") == 0 && id && !strpbrk(id, "\t\r\n") &&
+		   (je.file = id, store_journal_append(s, a->name, &je, &cause) < 0)) {
+		fprintf(stderr, "petrel: the draft is in %s/%s here, but it will not be put on the "
+			"server: %s\n", a->name, folder, cause);
+		rc = CLI_OK;
 	} else {
 		char *safe = sanitize_line(id ? id : "");
 
@@ -414,28 +423,62 @@ static void compose_opts_release(struct compose_opts *o)
 
 static char *compose_load(struct cli_ctx *ctx, const char *id, char **account, size_t *len);
 
+/* Drops the journal's pending upload of draft id (nothing to upload now). */
+static void compose_drop_upload(struct store *s, const char *account, const char *id)
+{
+	struct journal_entry *v = NULL;
+	size_t n = 0;
+	bool *keep, any = false;
+	char *cause = NULL;
+
+	if (store_journal_load(s, account, &v, &n, NULL, &cause) < 0 || n == 0)
+		goto out;
+	keep = xcalloc(n, sizeof(*keep));
+	for (size_t i = 0; i < n; i++) {
+		keep[i] = !(strcmp(v[i].op, "append") == 0 && v[i].file &&
+			    strcmp(v[i].file, id) == 0);
+		any |= !keep[i];
+	}
+	if (any && store_journal_rewrite(s, account, v, keep, n, &cause) < 0)
+		fprintf(stderr, "petrel: %s\n", cause);
+	free(keep);
+out:
+	free(cause);
+	store_journal_free(&v, n);
+}
+
 /* Takes the draft out of the drafts folder once it is sent or postponed
- * again; one the server has too stays (petrel delete ID removes it there). */
+ * again.  One the server has too is deleted as petrel delete does it (to
+ * trash-folder, by default); one still waiting for its upload just goes. */
 static void compose_drop_draft(struct cli_ctx *ctx, const char *id)
 {
 	struct store *s = output_store_open(cli_config(ctx), NULL, STORE_WRITE);
 	struct store_location loc = { 0 };
 	char *cause = NULL;
+	bool on_server = false;
 
 	if (!s)
 		return;
 	if (store_locate(s, id, &loc, &cause) < 0) {
 		FREE_NULL(cause);  /* gone already */
 	} else if (loc.uid) {
-		fprintf(stderr, "petrel: the old draft is also on the server; petrel delete %s "
-			"removes it\n", id);
+		on_server = true;
 	} else if (store_begin(s, &cause) < 0 || store_remove_file(s, loc.path, &cause) < 0 ||
 		   store_commit(s, &cause) < 0) {
 		fprintf(stderr, "petrel: the old draft stays in %s: %s\n", loc.folder, cause);
+	} else {
+		compose_drop_upload(s, loc.account, strncmp(id, "id:", 3) == 0 ? id + 3 : id);
 	}
 	free(cause);
 	store_location_release(&loc);
-	store_close(&s);
+	store_close(&s);  /* petrel delete opens the store itself */
+	if (on_server) {
+		char *argv[] = { (char *)"delete", (char *)id, NULL };
+
+		if (cli_delete(ctx, 2, argv) != CLI_OK)
+			fprintf(stderr, "petrel: the old draft is still in the drafts folder; "
+				"petrel delete %s removes it\n", id);
+	}
 }
 
 /* compose --resume ID: a postponed draft back in the editor. */

@@ -249,4 +249,25 @@ expect_contains "refused: the server's words" "$T/err" "550"
 expect_not_contains "refused: not kept as a draft as well" "$T/err" "draft is kept"
 "$petrel" -c "$T/e2e.conf" queue >"$T/out"
 expect_contains "refused: in the queue as failed" "$T/out" "failed"
+
+# --postpone in an IMAP account: the draft goes up to the server's Drafts
+# with the next sync; resumed and postponed again, the old one leaves it
+DTAG=draft$$.$(date +%s)
+EDITOR="python3 $T/edit-e2e.py" "$petrel" -c "$T/e2e.conf" compose --to bob@example.org --subject "$DTAG" --postpone \
+	>"$T/out" 2>"$T/err"
+expect_status "IMAP account: --postpone" 0 "$?"
+did=$(sed -n 's/^postponed into a\/Drafts as //p' "$T/out")
+"$petrel" -c "$T/e2e.conf" sync >/dev/null 2>"$T/err"
+n=$(dv search -u alice mailbox Drafts header Message-ID "$did" 2>/dev/null | wc -l)
+expect_status "the postponed draft is in the server's Drafts after sync" 1 "$n"
+"$petrel" -c "$T/e2e.conf" list --folder Drafts >"$T/out"
+n=$(grep -c "$DTAG" "$T/out")
+expect_status "and once here (the local copy learnt its UID)" 1 "$n"
+EDITOR=true "$petrel" -c "$T/e2e.conf" compose --resume "id:$did" --postpone >"$T/out" 2>"$T/err"
+expect_status "IMAP account: --resume --postpone" 0 "$?"
+"$petrel" -c "$T/e2e.conf" sync >/dev/null 2>"$T/err"
+n=$(dv search -u alice mailbox Drafts header Message-ID "$did" 2>/dev/null | wc -l)
+expect_status "the old draft left the server's Drafts" 0 "$n"
+n=$(dv search -u alice mailbox Drafts header Subject "$DTAG" 2>/dev/null | wc -l)
+expect_status "the new one is there" 1 "$n"
 finish

@@ -24,7 +24,7 @@ static const struct imap_folder *append_find(const struct imap_folder *v, size_t
 }
 
 int imap_append_message(struct imap_session *s, const char *folder, const char *data,
-			size_t len, bool seen, unsigned long *uid, char **cause)
+			size_t len, const char *flags, unsigned long *uid, char **cause)
 {
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 	uint32_t uidvalidity = 0, newuid = 0;
@@ -32,8 +32,15 @@ int imap_append_message(struct imap_session *s, const char *folder, const char *
 
 	if (uid)
 		*uid = 0;
-	if (seen)
-		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+	for (const char *f = flags ? flags : ""; *f; f++) {
+		switch (*f) {
+		case 'S': mailimap_flag_list_add(fl, mailimap_flag_new_seen()); break;
+		case 'D': mailimap_flag_list_add(fl, mailimap_flag_new_draft()); break;
+		case 'F': mailimap_flag_list_add(fl, mailimap_flag_new_flagged()); break;
+		case 'R': mailimap_flag_list_add(fl, mailimap_flag_new_answered()); break;
+		default: break;
+		}
+	}
 	if (mailimap_has_uidplus(s->imap))
 		rc = mailimap_uidplus_append(s->imap, folder, fl, NULL, data, len, &uidvalidity,
 					     &newuid);
@@ -248,7 +255,7 @@ int imap_outbox_send(struct imap_session *s, const struct account *a, const char
 		free(why);
 		uid = 0;
 	}
-	rc = imap_append_message(s, folder, data, len, true, &uid, cause);
+	rc = imap_append_message(s, folder, data, len, "S", &uid, cause);
 	if (rc == 0)
 		log_debug("imap: message sent through the outbox %s", folder);
 	free(folder);

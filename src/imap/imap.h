@@ -88,12 +88,13 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 		const struct journal_entry *v, size_t n, bool *done,
 		imap_replay_note_fn *note, void *arg, char **cause);
 
-/* APPENDs data[0..len) to server folder (flag \Seen if seen); *uid (may be
+/* APPENDs data[0..len) to server folder with the Maildir flags given ("S",
+ * "DS": \Seen, \Draft, \Flagged, \Answered); *uid (may be
  * NULL) gets its UID when the server tells (UIDPLUS), else 0.  0 when
  * done, 1 when the server refused (*cause has its words), -1 on a
  * connection error (*cause). */
 int imap_append_message(struct imap_session *s, const char *folder, const char *data,
-			size_t len, bool seen, unsigned long *uid, char **cause);
+			size_t len, const char *flags, unsigned long *uid, char **cause);
 
 /* Looks for message_id (without <>) in server folder by UID SEARCH HEADER
  * Message-ID.  1 found (*uid), 0 not there, -1 with *cause. */

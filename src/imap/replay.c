@@ -277,8 +277,9 @@ static char *replay_local_copy(struct store *st, const char *account, const char
 	return found;
 }
 
-/* A Sent copy: file is the Message-ID, arg "auto" (look on the server
- * first) or "yes".  0 when done or moot (noted), 1 when the server refused
+/* A local copy put on the server (a Sent copy, a postponed draft), with
+ * its flags: file is the Message-ID, arg "auto" (look on the server first)
+ * or "yes".  0 when done or moot (noted), 1 when the server refused
  * (kept for the next sync, noted), -1 on a connection error. */
 static int replay_append(struct imap_session *s, struct store *st, const char *account,
 			 const struct journal_entry *e, const struct imap_folder *list, size_t nl,
@@ -326,7 +327,8 @@ static int replay_append(struct imap_session *s, struct store *st, const char *a
 		note(arg, why);
 		goto out;
 	}
-	r = imap_append_message(s, name, data, len, true, &uid, &why);
+	r = imap_append_message(s, name, data, len, store_maildir_flags(strrchr(path, '/') + 1),
+				&uid, &why);
 	if (r < 0) {
 		*cause = why;
 		why = NULL;

@@ -405,12 +405,14 @@ static int queue_cancel(struct config *cfg, const char *id)
 	char *qdir = NULL, *cause = NULL, *data = NULL;
 	const struct account *a = queue_find(cfg, id, &e, &qdir);
 	struct store_add_opts o = { .flags = "DS" };
+	const char *drafts;
 	struct store *st = NULL;
 	size_t len;
 	int rc = CLI_FAILED, lock = -1;
 
 	if (!a)
 		return CLI_USAGE;
+	drafts = config_get(a, OPTION_DRAFTS_FOLDER);
 	lock = store_queue_lock(qdir, &cause);
 	if (lock == -2) {
 		fprintf(stderr, "petrel: %s is being sent right now; try again in a moment\n", id);
@@ -428,12 +430,12 @@ static int queue_cancel(struct config *cfg, const char *id)
 		goto fail;
 	if (!(st = output_store_open(cfg, a->name, STORE_WRITE)))
 		goto out;
-	if (store_folder_create(st, a->name, "Drafts", &cause) < 0 ||
-	    store_add(st, a->name, "Drafts", data, len, &o, NULL, &cause) == STORE_ADD_ERROR)
+	if (store_folder_create(st, a->name, drafts, &cause) < 0 ||
+	    store_add(st, a->name, drafts, data, len, &o, NULL, &cause) == STORE_ADD_ERROR)
 		goto fail;
 	if (store_queue_remove(qdir, id, &cause) < 0)
 		goto fail;
-	printf("%s\tcancelled (kept in %s/Drafts)\n", id, a->name);
+	printf("%s\tcancelled (kept in %s/%s)\n", id, a->name, drafts);
 	rc = CLI_OK;
 	goto out;
 fail:

@@ -108,8 +108,8 @@ P a queue flush >/dev/null 2>"$T/err"
 conf s "smtps://$H:$PETREL_TEST_SMTPS_PORT" "sent-copy = no"
 ID2=m2.$TAG@example.org
 msg "$T/m2.eml" "$ID2" "bob@example.org"
-P s send "$T/m2.eml" >"$T/out" 2>"$T/err"
-expect_status "465: petrel send exits 0" 0 "$?"
+P s send - <"$T/m2.eml" >"$T/out" 2>"$T/err"
+expect_status "465: petrel send - (standard input) exits 0" 0 "$?"
 sleep 1
 [ "$(count bob INBOX "$ID2")" = 1 ] && t_ok "465: one copy in bob's INBOX" ||
 	t_fail "465: bob's INBOX has $(count bob INBOX "$ID2") copies"

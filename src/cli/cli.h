@@ -49,5 +49,23 @@ int cli_move(struct cli_ctx *ctx, int argc, char **argv);
 int cli_delete(struct cli_ctx *ctx, int argc, char **argv);
 int cli_folder(struct cli_ctx *ctx, int argc, char **argv);
 int cli_save(struct cli_ctx *ctx, int argc, char **argv);
+int cli_send(struct cli_ctx *ctx, int argc, char **argv);
+int cli_queue(struct cli_ctx *ctx, int argc, char **argv);
+int cli_compose(struct cli_ctx *ctx, int argc, char **argv);
+int cli_reply(struct cli_ctx *ctx, int argc, char **argv);
+int cli_forward(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Runs the user's editor on the file at path and waits for it: $VISUAL,
+ * else $EDITOR, else vi, split into words (quotes group them) and run with
+ * execvp, no shell; ^C goes to the editor meanwhile.  Returns 0 when it
+ * exited with status 0, else -1 with *cause (malloc'd).  The caller hands
+ * over the terminal (the UI leaves curses mode first).  In compose.c. */
+int cli_compose_edit(const char *path, char **cause);
+
+/* Queues the complete message msg[0..len) (as compose_draft_build returns it:
+ * Bcc still in it) for account a, durably, and asks the engine to deliver it.
+ * Prints what happened; returns an exit status.  Used by send, compose, reply
+ * and forward. */
+int cli_send_message(struct cli_ctx *ctx, const struct account *a, const char *msg, size_t len);
 
 #endif

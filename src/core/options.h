@@ -38,6 +38,10 @@ enum option_scope {
 	  "The account's address, used in From: and to recognise your own mail.") \
 	X(NAME, "name", OPT_STRING, OPT_BOTH, NULL, NULL, \
 	  "Your name, used in From:.") \
+	X(ALTERNATES, "alternates", OPT_LIST, OPT_BOTH, NULL, NULL, \
+	  "Your other addresses; reply-all leaves them out, as it does email.") \
+	X(SIGNATURE, "signature", OPT_PATH, OPT_BOTH, NULL, NULL, \
+	  "File whose text ends new messages, replies and forwards, after a \"-- \" line.") \
 	X(IMAP, "imap", OPT_URL, OPT_ACCOUNT, NULL, NULL, \
 	  "IMAP server: imaps://host[:993] (TLS) or imap://host[:143] (STARTTLS).") \
 	X(POP3, "pop3", OPT_URL, OPT_ACCOUNT, NULL, NULL, \
@@ -66,6 +70,10 @@ enum option_scope {
 	  "IMAP folder the server sends from, for send = imap-outbox.") \
 	X(SENT_FOLDER, "sent-folder", OPT_STRING, OPT_BOTH, "Sent", NULL, \
 	  "Folder that keeps a copy of sent mail.") \
+	X(SENT_COPY, "sent-copy", OPT_ENUM, OPT_BOTH, "auto", "auto|yes|no", \
+	  "Keep a copy of sent mail in sent-folder; auto skips it when the server filed one.") \
+	X(DRAFTS_FOLDER, "drafts-folder", OPT_STRING, OPT_BOTH, "Drafts", NULL, \
+	  "Folder where petrel compose --postpone files unfinished messages.") \
 	X(IDLE_FOLDERS, "idle-folders", OPT_LIST, OPT_BOTH, "INBOX", NULL, \
 	  "Folders watched for new mail by IMAP IDLE (one connection each).") \
 	X(DATA_DIR, "data-dir", OPT_PATH, OPT_BOTH, NULL, NULL, \

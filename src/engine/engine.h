@@ -18,12 +18,14 @@ enum engine_cmd {
 	ENGINE_CMD_SYNC,    /* sync the account's folders (arg: one folder, or NULL) */
 	ENGINE_CMD_FETCH_BODY, /* fetch the body of header-only message arg (an id) */
 	ENGINE_CMD_WATCH,   /* stay connected with IDLE on idle-folders until cancelled */
+	ENGINE_CMD_SEND,    /* deliver what is due in the send queue (arg: one ID, or NULL) */
 };
 
 /* Flags of a command. */
 enum {
 	ENGINE_SYNC_HEADERS_ONLY = 1 << 0,  /* no body prefetch */
 	ENGINE_SYNC_REPLAY_ONLY = 1 << 1,   /* only send the journal's changes */
+	ENGINE_SEND_NOW = 1 << 2,           /* send: also what waits for its backoff */
 };
 
 /* Higher priorities run first; within one, first come first served. */

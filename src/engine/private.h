@@ -2,6 +2,8 @@
 #ifndef PETREL_ENGINE_PRIVATE_H
 #define PETREL_ENGINE_PRIVATE_H
 
+#include <time.h>
+
 #include "engine/engine.h"
 
 struct engine_worker;
@@ -26,5 +28,19 @@ bool engine_pop3_sync(struct engine_worker *w, const char *folder, unsigned flag
 bool engine_pop3_fetch_body(struct engine_worker *w, struct store *st,
 			    const struct store_location *loc, const char *id);
 bool engine_op_watch(struct engine_worker *w);
+
+/* The send queue (send.c): delivers the due entries of the account's queue
+ * (only the one called only, if not NULL; force: also those waiting for
+ * their backoff), files their Sent copies, posts a PROGRESS per message
+ * sent and an ERROR per failure.  False if anything failed. */
+bool engine_send_flush(struct engine_worker *w, const char *only, bool force);
+bool engine_op_send(struct engine_worker *w, const char *id, unsigned flags);
+/* When the earliest entry of a's queue is due (0: none waiting). */
+time_t engine_send_next_due(const struct account *a);
+
+/* Replays the account's journal on session s (sync.c).  False if some of
+ * it failed (reported). */
+struct imap_session;
+bool engine_sync_replay(struct engine_worker *w, struct imap_session *s, struct store *st);
 
 #endif

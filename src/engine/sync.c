@@ -46,7 +46,7 @@ static void sync_note(void *arg, const char *text)
 
 /* Sends the journal's local changes to the server; what the server
  * confirmed (or what can never apply, reported) leaves the journal. */
-static bool sync_replay(struct engine_worker *w, struct imap_session *s, struct store *st)
+bool engine_sync_replay(struct engine_worker *w, struct imap_session *s, struct store *st)
 {
 	const struct account *a = engine_worker_account(w);
 	struct journal_entry *v = NULL;
@@ -146,7 +146,7 @@ static bool sync_imap(struct engine_worker *w, const char *only, unsigned flags)
 		goto out;
 	}
 	/* local changes first, so the sync below sees them on the server */
-	if (!sync_replay(w, s, st))
+	if (!engine_sync_replay(w, s, st))
 		ok = false;
 	if (flags & ENGINE_SYNC_REPLAY_ONLY)
 		goto out;
@@ -191,12 +191,16 @@ bool engine_op_sync(struct engine_worker *w, const char *folder, unsigned flags)
 {
 	const struct account *a = engine_worker_account(w);
 	const char *type = config_account_type(a);
+	bool sent = true;
 
+	/* what waits in the send queue goes first (only what is due) */
+	if (!(flags & ENGINE_SYNC_REPLAY_ONLY) && engine_send_next_due(a))
+		sent = engine_send_flush(w, NULL, false);
 	if (strcmp(type, "imap") == 0)
-		return sync_imap(w, folder, flags);
+		return sync_imap(w, folder, flags) && sent;
 	if (strcmp(type, "local") == 0)
-		return true;  /* nothing to sync: the store is all there is */
-	return engine_pop3_sync(w, folder, flags);
+		return sent;  /* nothing to sync: the store is all there is */
+	return engine_pop3_sync(w, folder, flags) && sent;
 }
 
 bool engine_op_fetch_body(struct engine_worker *w, const char *id)

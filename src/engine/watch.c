@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -178,8 +179,11 @@ static bool watch_poll(struct engine_worker *w, bool pop3)
 		size_t nb = 0, na = 0;
 		char **before = watch_names(w, "INBOX", &nb), **after;
 
-		if (pop3)
+		if (pop3) {
+			if (engine_send_next_due(a))
+				engine_send_flush(w, NULL, false);
 			engine_pop3_sync(w, NULL, ENGINE_SYNC_HEADERS_ONLY);
+		}
 		else
 			engine_op_sync(w, "INBOX", ENGINE_SYNC_HEADERS_ONLY);
 		after = watch_names(w, "INBOX", &na);
@@ -208,8 +212,37 @@ static bool watch_poll(struct engine_worker *w, bool pop3)
 	return true;
 }
 
+/* Delivers what is due in the send queue; returns how long the IDLE wait
+ * may last so that the next due message is tried on time. */
+static unsigned watch_send(struct engine_worker *w)
+{
+	const struct account *a = engine_worker_account(w);
+	time_t due = engine_send_next_due(a), now = time(NULL);
+
+	if (due && due <= now) {
+		engine_send_flush(w, NULL, false);
+		due = engine_send_next_due(a);
+		now = time(NULL);
+	}
+	if (due && due > now && due - now < WATCH_KEEPALIVE)
+		return (unsigned)(due - now);
+	return due && due <= now ? 60 : WATCH_KEEPALIVE;
+}
+
+/* Whether the keepalive re-IDLE is due (a wait may end early for sending). */
+static bool watch_keepalive_due(time_t *last)
+{
+	time_t now = time(NULL);
+
+	if (now - *last < WATCH_KEEPALIVE - 5)
+		return false;
+	*last = now;
+	return true;
+}
+
 bool engine_op_watch(struct engine_worker *w)
 {
+	time_t last_keepalive = time(NULL);
 	const struct account *a = engine_worker_account(w);
 	struct net_cancel *cancel = engine_worker_cancel(w);
 	char **names = config_get_list(a, OPTION_IDLE_FOLDERS);
@@ -288,9 +321,11 @@ bool engine_op_watch(struct engine_worker *w)
 			}
 		if (ns == 0)
 			continue;
-		ready = net_streams_wait(streams, ns, WATCH_KEEPALIVE, cancel);
+		ready = net_streams_wait(streams, ns, watch_send(w), cancel);
 		if (ready == -2)
 			break;
+		if (ready == -1 && !watch_keepalive_due(&last_keepalive))
+			continue;  /* woke for the send queue only */
 		for (size_t k = 0; k < ns; k++) {
 			struct watch_folder *f = &wf[map[k]];
 			char *cause = NULL;

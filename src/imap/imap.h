@@ -88,6 +88,39 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 		const struct journal_entry *v, size_t n, bool *done,
 		imap_replay_note_fn *note, void *arg, char **cause);
 
+/* APPENDs data[0..len) to server folder with the Maildir flags given ("S",
+ * "DS": \Seen, \Draft, \Flagged, \Answered); *uid (may be
+ * NULL) gets its UID when the server tells (UIDPLUS), else 0.  0 when
+ * done, 1 when the server refused (*cause has its words), -1 on a
+ * connection error (*cause). */
+int imap_append_message(struct imap_session *s, const char *folder, const char *data,
+			size_t len, const char *flags, unsigned long *uid, char **cause);
+
+/* Looks for message_id (without <>) in server folder by UID SEARCH HEADER
+ * Message-ID.  1 found (*uid), 0 not there, -1 with *cause. */
+int imap_find_message_id(struct imap_session *s, const char *folder, const char *message_id,
+			 unsigned long *uid, char **cause);
+
+/* The Sent folder of account a on this server: sent-folder when the account
+ * sets it, else the SPECIAL-USE \Sent folder, else "Sent" (created when
+ * missing).  *server and *local (malloc'd) are its names.  0 or -1. */
+int imap_sent_folder(struct imap_session *s, const struct account *a, char **server,
+		     char **local, char **cause);
+
+/* Delivery by IMAP outbox: APPENDs the message (one per APPEND) to
+ * outbox-folder, else the folder the server announces (XCOURIEROUTBOX).
+ * The server may keep it there (Courier does): imap_outbox_tidy removes it
+ * once the queue has recorded the delivery.  A refusal (NO [ALERT]
+ * Unable to send) returns 1 with the server's words in *cause; -1 is a
+ * connection error; 0: the server took it for sending.  look_first (after
+ * a try that was cut off): if the outbox still holds message_id, the server
+ * sent it then; it is only removed. */
+int imap_outbox_send(struct imap_session *s, const struct account *a, const char *data,
+		     size_t len, const char *message_id, bool look_first, char **cause);
+/* Removes message_id from the outbox folder if the server left it there
+ * (best effort: what stays is only clutter). */
+void imap_outbox_tidy(struct imap_session *s, const struct account *a, const char *message_id);
+
 /* Logs out if possible and frees; NULLs *s. */
 void imap_session_free(struct imap_session **s);
 

@@ -1,9 +1,10 @@
 /*
- * Replay of the journal: local changes (flags, moves, deletions) sent to
- * the server in the order they were made.  Flags merge (+/- only what the
+ * Replay of the journal: local changes (flags, moves, deletions, the Sent
+ * copies of sent mail) sent to the server in the order they were made.  Flags merge (+/- only what the
  * user changed); a move of a message the server no longer has is reported
  * and dropped; the server's expunge wins.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +239,122 @@ static int replay_folder(struct imap_session *s, const struct journal_entry *e,
 	return 0;
 }
 
+/* The local copy of message_id in account/folder: a file with no server
+ * UID yet, else (*has_uid) one that has one.  Malloc'd path or NULL. */
+static char *replay_local_copy(struct store *st, const char *account, const char *folder,
+			       const char *message_id, bool *has_uid)
+{
+	char *dir = xasprintf("%s/%s/%s/cur", store_mail_dir(st), account, folder), *found = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	*has_uid = false;
+	while (d && (de = readdir(d))) {
+		struct store_msg_info info;
+		char *path;
+		bool uid;
+
+		if (de->d_name[0] == '.')
+			continue;
+		uid = strstr(de->d_name, ",U=") != NULL;
+		if (found && (uid || !*has_uid))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (store_message_info(st, path, &info) == 0) {
+			if (info.id && strcmp(info.id, message_id) == 0) {
+				free(found);
+				found = path;
+				path = NULL;
+				*has_uid = uid;
+			}
+			free(info.id);
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return found;
+}
+
+/* A local copy put on the server (a Sent copy, a postponed draft), with
+ * its flags: file is the Message-ID, arg "auto" (look on the server first)
+ * or "yes".  0 when done or moot (noted), 1 when the server refused
+ * (kept for the next sync, noted), -1 on a connection error. */
+static int replay_append(struct imap_session *s, struct store *st, const char *account,
+			 const struct journal_entry *e, const struct imap_folder *list, size_t nl,
+			 imap_replay_note_fn *note, void *arg, char **cause)
+{
+	const char *have = replay_server_name(list, nl, e->folder);
+	char *name = have ? xstrdup(have) : replay_new_name(list, nl, e->folder);
+	char *path = NULL, *data = NULL, *why = NULL, *msg;
+	unsigned long uid = 0;
+	bool has_uid = false;
+	size_t len;
+	int rc = 0, r;
+
+	if (!have && mailimap_create(s->imap, name) == MAILIMAP_NO_ERROR)
+		mailimap_subscribe(s->imap, name);
+	s->round_trips++;
+	path = replay_local_copy(st, account, e->folder, e->file, &has_uid);
+	if (strcmp(e->arg, "auto") == 0 || has_uid) {
+		r = imap_find_message_id(s, name, e->file, &uid, &why);
+		if (r < 0 && !s->usable) {
+			*cause = why;
+			rc = -1;
+			goto out;
+		}
+		free(why);
+		why = NULL;
+		if (r > 0) {
+			/* the server filed it already: the local copy learns its UID */
+			if (path && !has_uid && store_set_uid(st, path, uid, &why) < 0) {
+				log_debug("imap: %s", why);
+				FREE_NULL(why);
+			}
+			goto out;
+		}
+	}
+	if (!path) {
+		msg = xasprintf("%s: the local copy of sent message <%s> is gone, so it was not "
+				"put on the server", e->folder, e->file);
+		note(arg, msg);
+		free(msg);
+		goto out;
+	}
+	data = store_read_file(path, 1u << 30, &len, &why);
+	if (!data) {
+		note(arg, why);
+		goto out;
+	}
+	r = imap_append_message(s, name, data, len, store_maildir_flags(strrchr(path, '/') + 1),
+				&uid, &why);
+	if (r < 0) {
+		*cause = why;
+		why = NULL;
+		rc = -1;
+		goto out;
+	}
+	if (r > 0) {
+		msg = xasprintf("the copy of a sent message could not be put in %s (it will be "
+				"tried again): %s", e->folder, why);
+		note(arg, msg);
+		free(msg);
+		rc = 1;
+		goto out;
+	}
+	if (uid && store_set_uid(st, path, uid, &why) < 0) {
+		log_debug("imap: %s", why);
+		FREE_NULL(why);
+	}
+out:
+	free(why);
+	free(data);
+	free(path);
+	free(name);
+	return rc;
+}
+
 int imap_replay(struct imap_session *s, struct store *st, const char *account,
 		const struct journal_entry *v, size_t n, bool *done,
 		imap_replay_note_fn *note, void *arg, char **cause)
@@ -257,6 +374,15 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 		int r;
 
 		done[i] = false;
+		if (strcmp(e->op, "append") == 0) {
+			r = replay_append(s, st, account, e, list, nl, note, arg, cause);
+			if (r < 0) {
+				rc = -1;
+				break;
+			}
+			done[i] = r == 0;
+			continue;
+		}
 		if (strncmp(e->op, "folder-", 7) == 0) {
 			if (replay_folder(s, e, list, nl, note, arg, cause) < 0) {
 				rc = -1;

@@ -131,6 +131,8 @@ const char *mime_note(const struct mime_message *m, size_t i);
 
 enum mime_render_flags {
 	MIME_RENDER_ALL_HEADERS = 1 << 0, /* every header field, decoded, in order */
+	MIME_RENDER_BODY_ONLY = 1 << 1,   /* no headers, notes or attachment list of
+					   * the message itself (quoting a reply) */
 };
 
 /* Renders m for reading: the Date, From, To, Cc and Subject headers (or all

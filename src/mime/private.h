@@ -80,6 +80,35 @@ time_t mime_imf_date(const char *raw);
  * into turned harmless; the caller frees it. */
 char *mime_imf_defuse(const char *raw);
 
+/* ---- header values for outgoing mail (encode.c) ---- */
+
+/* Appends unstructured UTF-8 text (a Subject) with the words that are not
+ * plain ASCII as RFC 2047 encoded words. */
+void mime_encode_text(struct strbuf *out, const char *s);
+/* Appends a display name: as it is, quoted, or as encoded words. */
+void mime_encode_phrase(struct strbuf *out, const char *s);
+/* Appends an RFC 2231 extended value "utf-8''..." (for filename*=). */
+void mime_encode_param_2231(struct strbuf *out, const char *s);
+
+/* Appends s[0..len) (LF or CRLF line ends) quoted-printable, lines ending
+ * in CRLF, the last one too. */
+void mime_encode_qp(struct strbuf *out, const char *s, size_t len);
+
+/* Filter and count for mime_encode_addresses: keep(addr, arg) false drops a
+ * mailbox (reply-all leaving out the user's own addresses). */
+struct mime_addr_fn {
+	bool (*keep)(const char *addr, void *arg);
+	void *arg;
+	size_t count;  /* set: mailboxes written */
+};
+/* Parses the address list value (UTF-8, as a user writes it) and appends it
+ * in RFC 5322 form: names encoded or quoted, groups kept.  Returns the
+ * number of mailboxes written (0 for an empty value), or -1 with *cause set
+ * (malloc'd) when it is not a list of addresses; out is then unchanged.
+ * fn may be NULL. */
+int mime_encode_addresses(struct strbuf *out, const char *value, struct mime_addr_fn *fn,
+			  char **cause);
+
 /* ---- text bodies ---- */
 
 /* RFC 3676 format=flowed text (UTF-8, LF line ends) to plain text, appended

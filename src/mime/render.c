@@ -263,6 +263,11 @@ static void render_message(struct render *r, const struct mime_node *n, bool top
 		render_blank(r);
 		render_str(r, "--- Forwarded message ---\n");
 	}
+	if (top && (r->flags & MIME_RENDER_BODY_ONLY)) {
+		if (body)
+			render_node(r, body, false);
+		return;
+	}
 	if (body)
 		render_headers(r, &body->fields);
 	if (top)
@@ -334,7 +339,7 @@ char *mime_render(const struct mime_message *m, unsigned flags)
 		render_note(&r, "the message is too long to show whole; it was cut at %d MB",
 			    MIME_MAX_RENDER >> 20);
 	}
-	if (r.natts) {
+	if (r.natts && !(flags & MIME_RENDER_BODY_ONLY)) {
 		render_blank(&r);
 		render_str(&r, "Attachments:\n");
 		for (size_t i = 0; i < r.natts && !r.full; i++) {

@@ -11,7 +11,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
-#include "smtp/smtp.h"
+#include "smtp/private.h"
 
 struct smtp_session {
 	const struct account *account;
@@ -288,4 +288,14 @@ void smtp_session_free(struct smtp_session **sp)
 	url_release(&s->url);
 	free(s->auth_mechs);
 	FREE_NULL(*sp);
+}
+
+mailsmtp *smtp_session_handle(struct smtp_session *s)
+{
+	return s->smtp;
+}
+
+void smtp_session_broken(struct smtp_session *s)
+{
+	s->usable = false;
 }

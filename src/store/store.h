@@ -213,11 +213,13 @@ int store_set_uid(struct store *s, const char *path, unsigned long uid, char **c
  * before a change is reported done; one leaves only after the server
  * confirmed it (the journal is then rewritten atomically without it). */
 struct journal_entry {
-	char *op;        /* "flags", "move", "delete" */
+	char *op;        /* "flags", "move", "delete", "append" (a Sent copy) */
 	char *folder;    /* the message's folder when the change was made */
 	unsigned long uid;
 	char *arg;       /* flags: "+S-F"; move: destination; delete: "" */
-	char *file;      /* move: base name of the moved file in the destination */
+	char *file;      /* move: base name of the moved file in the destination;
+			  * append: the Message-ID of the local copy in folder
+			  * (arg "auto": look for it on the server first, "yes") */
 };
 int store_journal_append(struct store *s, const char *account, const struct journal_entry *e,
 			 char **cause);
@@ -232,5 +234,72 @@ void store_journal_free(struct journal_entry **v, size_t n);
 
 /* The Maildir flags of a file name ("FS"), pointer into name; "" if none. */
 const char *store_maildir_flags(const char *name);
+
+/* The send queue of an account (store/queue.c): DATA/mail/<account>/
+ * .petrel-queue, one ID.eml per message (as the user wrote it, Bcc kept)
+ * and its ID.state.  It needs no index, so it works while another petrel
+ * holds the index; the functions take the queue's directory. */
+enum queue_state {
+	QUEUE_QUEUED,     /* waiting for its (next) try */
+	QUEUE_SENDING,    /* a try was under way (if still so at startup, petrel
+			   * died during it: the server may or may not have it) */
+	QUEUE_FAILED,     /* permanently refused; kept until retried or cancelled */
+	QUEUE_DELIVERED,  /* the server took it; the Sent copy is still to do */
+};
+struct queue_entry {
+	char *id;           /* short, stable: what the CLI shows and takes */
+	char *path;         /* of ID.eml */
+	enum queue_state state;
+	unsigned attempts;
+	time_t next_try;    /* 0: as soon as possible */
+	time_t queued;      /* when it was queued (file time) */
+	char *error;        /* the last failure, the server's words; NULL if none */
+	bool offline;       /* the last try could not reach the server at all */
+	char *recipients;   /* addr-specs, ", " separated (NULL if unparsable) */
+	char *subject;      /* raw header value, or NULL */
+	char *message_id;   /* without <>, or NULL */
+	size_t size;
+};
+const char *store_queue_state_name(enum queue_state st);
+/* The queue directory of account a, malloc'd. */
+char *store_queue_dir(const struct config *cfg, const struct account *a);
+/* Queues msg[0..len) durably (fsynced file and directory) under a new ID
+ * (*id malloc'd).  0, or -1 with *cause (nothing queued). */
+int store_queue_add(const char *qdir, const char *msg, size_t len, char **id, char **cause);
+/* Every entry, oldest first (*v malloc'd, store_queue_free).  A missing
+ * queue is an empty one.  0 or -1 with *cause. */
+int store_queue_list(const char *qdir, struct queue_entry **v, size_t *n, char **cause);
+/* Entry id; 0 or -1 with *cause ("no queued message ..."). */
+int store_queue_get(const char *qdir, const char *id, struct queue_entry *e, char **cause);
+/* Saves e's state, attempts, next try and error durably.  0 or -1. */
+int store_queue_save(const char *qdir, const struct queue_entry *e, char **cause);
+/* The message bytes of e (malloc'd) or NULL with *cause. */
+char *store_queue_read(const struct queue_entry *e, size_t *len, char **cause);
+/* Removes entry id for good (message first, durably).  0 or -1. */
+int store_queue_remove(const char *qdir, const char *id, char **cause);
+void store_queue_entry_release(struct queue_entry *e);
+void store_queue_free(struct queue_entry **v, size_t n);
+/* Only one petrel flushes a queue at a time: returns an fd holding the
+ * lock (store_queue_unlock), -2 when another process holds it, or -1 with
+ * *cause. */
+int store_queue_lock(const char *qdir, char **cause);
+void store_queue_unlock(int *fd);
+/* The wait before try attempts+1: 1 min doubling up to 1 h. */
+time_t store_queue_backoff(unsigned attempts);
+
+/* The SMTP envelope of a message: recipients are the addr-specs of To, Cc
+ * and Bcc (libetpan's mailimf parser).  Strings malloc'd. */
+struct queue_envelope {
+	char **rcpt;            /* NULL-terminated */
+	size_t n_rcpt, n_bcc;   /* n_bcc: how many of them came from Bcc */
+	char *message_id, *subject;
+	bool eight_bit_header;  /* non-ASCII in the header: needs 8BITMIME */
+	bool eight_bit_body;    /* needs 8BITMIME */
+};
+/* 0, or -1 with *cause (unparsable header, no recipient). */
+int store_queue_envelope(const char *msg, size_t len, struct queue_envelope *env, char **cause);
+void store_queue_envelope_release(struct queue_envelope *env);
+/* msg without its Bcc field(s): what is transmitted.  Malloc'd. */
+char *store_queue_strip_bcc(const char *msg, size_t len, size_t *out_len);
 
 #endif

@@ -273,6 +273,8 @@ static bool engine_run(struct engine_worker *w, const struct engine_job *job)
 		return engine_op_fetch_body(w, job->arg);
 	case ENGINE_CMD_WATCH:
 		return engine_op_watch(w);
+	case ENGINE_CMD_CHANGE:
+		return engine_op_change(w, job->arg);
 	}
 	BUG("unknown engine command %d", (int)job->cmd);
 }

@@ -18,6 +18,9 @@ enum engine_cmd {
 	ENGINE_CMD_SYNC,    /* sync the account's folders (arg: one folder, or NULL) */
 	ENGINE_CMD_FETCH_BODY, /* fetch the body of header-only message arg (an id) */
 	ENGINE_CMD_WATCH,   /* stay connected with IDLE on idle-folders until cancelled */
+	ENGINE_CMD_CHANGE,  /* apply a change to messages locally (CHANGED follows at
+			     * once), then send the journal to the server; arg from
+			     * change_encode (engine/change.h) */
 };
 
 /* Flags of a command. */
@@ -53,6 +56,7 @@ struct engine_event {
 	unsigned done, total;     /* PROGRESS */
 	bool ok;                  /* DONE */
 	bool cancelled;           /* DONE */
+	bool offline;             /* ERROR: the server could not be reached */
 	struct engine_event *next;
 };
 

@@ -133,7 +133,10 @@ static bool sync_imap(struct engine_worker *w, const char *only, unsigned flags)
 	bool ok = true, found = false;
 
 	if (!s || !imap_session_login(s, &r)) {
-		sync_error(w, NULL, r.error ? r.error : "cannot connect");
+		struct engine_event *ev = engine_event_new(w, ENGINE_EVENT_ERROR);
+		ev->text = xstrdup(r.error ? r.error : "cannot connect");
+		ev->offline = !r.connected;   /* not reached, rather than refused */
+		engine_post(w, ev);
 		ok = false;
 		goto out;
 	}

@@ -53,6 +53,19 @@ const struct ui_action ui_actions[] = {
 	A("index.search-all", INDEX, ui_index_search_all, "QUERY",
 	  "list the messages of every account matching a query"),
 
+	A("index.toggle-read", INDEX, ui_change_toggle_read, NULL,
+	  "mark the message read, or unread if it is read"),
+	A("index.flag", INDEX, ui_change_toggle_flag, NULL, "flag the message, or unflag it"),
+	A("index.delete", INDEX, ui_change_delete, NULL,
+	  "mark the message deleted (the server sees \\Deleted; u takes it back)"),
+	A("index.undelete", INDEX, ui_change_undelete, NULL, "take the deleted mark away"),
+	A("index.move", INDEX, ui_change_move, "FOLDER",
+	  "move the message to another folder of its account (Tab completes)"),
+	A("index.tag", INDEX, ui_change_tag, NULL, "tag the message, or untag it"),
+	A("index.untag-all", INDEX, ui_change_untag_all, NULL, "untag every message"),
+	A("index.tag-prefix", INDEX, ui_change_tag_prefix, NULL,
+	  "apply the next action to the tagged messages"),
+
 	A("pager.quit", PAGER, ui_pager_quit, NULL, "back to the message list"),
 	A("pager.down", PAGER, ui_pager_down, NULL, "scroll one line down"),
 	A("pager.up", PAGER, ui_pager_up, NULL, "scroll one line up"),
@@ -68,6 +81,13 @@ const struct ui_action ui_actions[] = {
 	A("pager.skip-quoted", PAGER, ui_pager_skip_quoted, NULL,
 	  "skip past the quoted text below the top line"),
 	A("pager.attachments", PAGER, ui_attach_open, NULL, "list the message's attachments"),
+	A("pager.toggle-read", PAGER, ui_change_toggle_read, NULL,
+	  "mark the message unread, or read again"),
+	A("pager.flag", PAGER, ui_change_toggle_flag, NULL, "flag the message, or unflag it"),
+	A("pager.delete", PAGER, ui_change_delete, NULL, "mark the message deleted"),
+	A("pager.undelete", PAGER, ui_change_undelete, NULL, "take the deleted mark away"),
+	A("pager.move", PAGER, ui_change_move, "FOLDER",
+	  "move the message to another folder of its account (Tab completes)"),
 
 	A("attach.next", ATTACH, ui_attach_next, NULL, "next attachment"),
 	A("attach.prev", ATTACH, ui_attach_prev, NULL, "previous attachment"),
@@ -95,6 +115,7 @@ const struct ui_action *ui_action_find(const char *name)
 void ui_action_run(struct ui *ui, const struct ui_action *a, int count, const char *arg)
 {
 	enum ui_ctx ctx = ui_app_context(ui);
+	bool prefix;
 	static const char *const where[UI_CTX__COUNT] = {
 		[UI_CTX_INDEX] = "the message list",
 		[UI_CTX_PAGER] = "the pager",
@@ -109,5 +130,9 @@ void ui_action_run(struct ui *ui, const struct ui_action *a, int count, const ch
 		ui_message(ui, true, "%s works in %s", a->name, where[a->ctx]);
 		return;
 	}
+	/* the tag prefix (;) lasts for one action */
+	prefix = ui->tag_prefix;
 	a->fn(ui, count, arg);
+	if (prefix && a->fn != ui_change_tag_prefix)
+		ui->tag_prefix = false;
 }

@@ -203,6 +203,17 @@ static void app_draw(struct ui *ui)
 
 void ui_app_quit(struct ui *ui, int count, const char *arg)
 {
+	/* a change the engine has not written yet would be lost: wait for it
+	 * (the loop quits when it is safe); a second quit does not wait */
+	if (ui_change_pending(ui) && !ui->quit_wait) {
+		ui->quit_wait = true;
+		for (size_t i = 0; i < ui->n_accounts; i++)
+			if (ui->accounts[i].sync == UI_SYNC_RUNNING)
+				engine_cancel(ui->engine, ui->accounts[i].sync_cmd);
+		ui_message(ui, false, "saving your changes before quitting (quit again to "
+			   "quit at once and lose them)");
+		return;
+	}
 	ui->quit = true;
 }
 
@@ -398,6 +409,12 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 
 	if (!acc)
 		return;
+	if (ev->type == ENGINE_EVENT_ERROR && ev->offline) {
+		acc->offline = true;
+		ui->dirty |= UI_DIRTY_STATUS | UI_DIRTY_SIDEBAR;
+	}
+	if (ui_change_event(ui, ev))
+		return;
 	switch (ev->type) {
 	case ENGINE_EVENT_PROGRESS:
 		if (ev->cmd != acc->sync_cmd)
@@ -423,6 +440,8 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 	case ENGINE_EVENT_DONE:
 		if (ev->cmd == acc->sync_cmd) {
 			acc->sync = ev->ok ? UI_SYNC_OK : UI_SYNC_FAILED;
+			if (ev->ok)
+				acc->offline = false;
 			if (ev->ok) {
 				char when[16];
 				time_t now = time(NULL);
@@ -648,6 +667,8 @@ static void app_loop(struct ui *ui)
 		}
 		if (app_changed(ui))
 			app_reload(ui);
+		if (ui->quit_wait && !ui_change_pending(ui))
+			ui->quit = true;
 		if (app_syncing(ui))
 			ui->dirty |= UI_DIRTY_STATUS;
 	}
@@ -708,6 +729,7 @@ int ui_main(struct cli_ctx *ctx)
 	ui_attach_free(&ui);
 	ui_help_free(&ui);
 	ui_cmdline_free(&ui);
+	ui_change_free_all(&ui);
 out:
 	app_signals(false);
 	engine_free(&ui.engine);

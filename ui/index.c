@@ -169,6 +169,14 @@ const struct ui_row *ui_index_current(struct ui *ui)
 	return ui_rows_at(&x->rows, index_store(ui), x->cursor);
 }
 
+const struct ui_row *ui_index_find(struct ui *ui, const char *id)
+{
+	struct ui_index *x = ui->index;
+	long pos = x && id ? ui_rows_find(&x->rows, id) : -1;
+
+	return pos >= 0 ? ui_rows_at(&x->rows, index_store(ui), (size_t)pos) : NULL;
+}
+
 /* Puts the cursor at pos (clamped) and scrolls so it shows. */
 static void index_goto(struct ui *ui, long pos)
 {
@@ -225,22 +233,25 @@ static void index_date(time_t t, char *buf, size_t size)
 static void index_draw_row(struct ui *ui, int y, const struct ui_row *r, bool cursor)
 {
 	int x = ui->main_x, w = ui->main_w, fromw, datew = 10, sizew = 5;
+	unsigned f = ui_change_flags(ui, r);
 	attr_t base = cursor ? ui_theme_attr(UI_EL_CURSOR)
-		    : r->flags & UI_ROW_FLAGGED ? ui_theme_attr(UI_EL_INDEX_FLAGGED)
-		    : r->flags & UI_ROW_UNREAD ? ui_theme_attr(UI_EL_INDEX_UNREAD)
+		    : f & UI_ROW_FLAGGED ? ui_theme_attr(UI_EL_INDEX_FLAGGED)
+		    : f & UI_ROW_UNREAD ? ui_theme_attr(UI_EL_INDEX_UNREAD)
 		    : ui_theme_attr(UI_EL_NORMAL);
 	char flags[4], date[32], size[16];
 	int used;
 
-	flags[0] = r->flags & UI_ROW_UNREAD ? 'N' : r->flags & UI_ROW_REPLIED ? 'r'
-		 : r->flags & UI_ROW_PASSED ? 'f' : ' ';
-	flags[1] = r->flags & UI_ROW_FLAGGED ? '!' : r->flags & UI_ROW_DELETED ? 'D' : ' ';
+	flags[0] = f & UI_ROW_UNREAD ? 'N' : f & UI_ROW_REPLIED ? 'r'
+		 : f & UI_ROW_PASSED ? 'f' : ' ';
+	/* mutt's marks: D deleted first, then ! flagged; > on its way out */
+	flags[1] = f & UI_ROW_MOVED ? '>' : f & UI_ROW_DELETED ? 'D'
+		 : f & UI_ROW_FLAGGED ? '!' : ' ';
 	flags[2] = '\0';
 	ui_draw_str(y, x, 2, flags, base, true);
-	ui_draw_str(y, x + 2, 1, r->flags & UI_ROW_PARTIAL ? "~" : " ",
+	ui_draw_str(y, x + 2, 1, f & UI_ROW_PARTIAL ? "~" : " ",
 		    cursor ? base : ui_theme_attr(UI_EL_INDEX_REMOTE), true);
 	used = 4;
-	ui_draw_fill(y, x + 3, 1, base);
+	ui_draw_str(y, x + 3, 1, f & UI_ROW_TAGGED ? "*" : " ", base, true);
 	if (w < 40) {   /* narrow: flags and subject only */
 		ui_draw_str(y, x + used, w - used, r->subject, base, true);
 		return;
@@ -428,7 +439,7 @@ static void index_search_done(struct ui *ui, const char *text, void *arg)
 		return;
 	xstrset(&ui->index->search, text);
 	q = xstrdup(text);
-	if (index_seek(ui, q, 1, "no match below the cursor (N searches upward)"))
+	if (index_seek(ui, q, 1, "no match below the cursor (M-n searches upward)"))
 		FREE_NULL(ui->message);
 	free(q);
 }
@@ -451,7 +462,7 @@ void ui_index_search_next(struct ui *ui, int count, const char *arg)
 		return;
 	}
 	q = xstrdup(ui->index->search);
-	index_seek(ui, q, 1, "no match below the cursor (N searches upward)");
+	index_seek(ui, q, 1, "no match below the cursor (M-n searches upward)");
 	free(q);
 }
 

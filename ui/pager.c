@@ -63,6 +63,15 @@ void ui_pager_free(struct ui *ui)
 	FREE_NULL(ui->pager);
 }
 
+const char *ui_pager_id(const struct ui *ui, long *account)
+{
+	const struct ui_pager *p = ui->pager;
+
+	if (account)
+		*account = p ? p->account : -1;
+	return p ? p->id : NULL;
+}
+
 struct mime_message *ui_pager_message(struct ui *ui)
 {
 	return ui->pager->m;
@@ -245,6 +254,8 @@ void ui_pager_open(struct ui *ui)
 	} else if (p->partial) {
 		p->note = xstrdup("The body of this message is not downloaded.");
 	}
+	if (p->account >= 0)
+		ui_change_mark_read(ui, (size_t)p->account, r);
 	pager_load(ui, r->path);
 	if (ui->view != UI_VIEW_PAGER)
 		ui_app_show(ui, UI_VIEW_PAGER);

@@ -191,6 +191,9 @@ enum {
 	UI_ROW_DRAFT = 1 << 4,
 	UI_ROW_DELETED = 1 << 5,
 	UI_ROW_PARTIAL = 1 << 6,
+	/* drawn over the store's flags by change.c */
+	UI_ROW_TAGGED = 1 << 7,
+	UI_ROW_MOVED = 1 << 8,     /* a move or delete is on its way */
 };
 
 struct ui_row {
@@ -259,6 +262,7 @@ struct ui_account {
 	unsigned long sync_cmd;
 	char *sync_text;      /* sanitized progress or error */
 	bool changed;         /* a CHANGED event came: reopen and refresh */
+	bool offline;         /* the server could not be reached (until a sync works) */
 };
 
 struct ui_store {
@@ -272,6 +276,14 @@ struct ui_pager;
 struct ui_attach;
 struct ui_help;
 struct ui_cmdline;
+struct ui_change;
+struct ui_change_target;
+
+/* A tagged message (t), for actions after the tag prefix (;). */
+struct ui_tag {
+	char *id;
+	size_t account;
+};
 
 struct ui {
 	struct config *cfg;
@@ -291,6 +303,7 @@ struct ui {
 	bool sidebar_shown, sidebar_focus;
 	unsigned dirty;
 	bool quit;
+	bool quit_wait;       /* quit once the pending changes are safe */
 
 	/* layout, set by ui_app_layout */
 	int rows, cols;
@@ -304,6 +317,14 @@ struct ui {
 	struct ui_attach *attach;
 	struct ui_help *help;
 	struct ui_cmdline *cmdline;
+
+	/* change.c: changes the engine has not finished, newest first; the
+	 * tagged messages; the tag prefix; the messages a move prompt is for */
+	struct ui_change *changes;
+	struct ui_tag *tagged;
+	size_t n_tagged;
+	bool tag_prefix;
+	struct ui_change_target *move_target;
 
 	char *message;        /* the message line, sanitized */
 	bool message_error;
@@ -360,6 +381,8 @@ void ui_index_refresh(struct ui *ui);
 void ui_index_draw(struct ui *ui);
 /* The row under the cursor, or NULL. */
 const struct ui_row *ui_index_current(struct ui *ui);
+/* The loaded row of message id, or NULL (id may be NULL). */
+const struct ui_row *ui_index_find(struct ui *ui, const char *id);
 /* Moves the cursor by delta rows; false at an end. */
 bool ui_index_move(struct ui *ui, long delta);
 /* For the status line: "local/INBOX", counts, the limit. */
@@ -392,6 +415,9 @@ void ui_pager_engine_done(struct ui *ui, unsigned long cmd, bool ok, const char 
 /* The store changed: reload the message if its body arrived. */
 void ui_pager_refresh(struct ui *ui);
 void ui_pager_draw(struct ui *ui);
+/* The id of the message shown (NULL if none) and its account (-1 if
+ * unknown) in *account unless account is NULL. */
+const char *ui_pager_id(const struct ui *ui, long *account);
 /* The parsed message shown (for the attachment list), or NULL. */
 struct mime_message *ui_pager_message(struct ui *ui);
 void ui_pager_describe(struct ui *ui, char *buf, size_t size);
@@ -428,6 +454,25 @@ void ui_help_down(struct ui *ui, int count, const char *arg);
 void ui_help_up(struct ui *ui, int count, const char *arg);
 void ui_help_page_down(struct ui *ui, int count, const char *arg);
 void ui_help_page_up(struct ui *ui, int count, const char *arg);
+
+/* change.c: write actions, through the engine (ENGINE_CMD_CHANGE). */
+void ui_change_free_all(struct ui *ui);
+/* A row's flags with the pending changes and the tag drawn over them. */
+unsigned ui_change_flags(const struct ui *ui, const struct ui_row *r);
+/* True while a change is not yet safe in the store (quit waits). */
+bool ui_change_pending(const struct ui *ui);
+/* An engine event: true if it was a change's and is handled. */
+bool ui_change_event(struct ui *ui, const struct engine_event *ev);
+/* Marks row r (of account) read, if it is unread: the pager opened it. */
+void ui_change_mark_read(struct ui *ui, size_t account, const struct ui_row *r);
+void ui_change_toggle_read(struct ui *ui, int count, const char *arg);
+void ui_change_toggle_flag(struct ui *ui, int count, const char *arg);
+void ui_change_delete(struct ui *ui, int count, const char *arg);
+void ui_change_undelete(struct ui *ui, int count, const char *arg);
+void ui_change_move(struct ui *ui, int count, const char *arg);
+void ui_change_tag(struct ui *ui, int count, const char *arg);
+void ui_change_untag_all(struct ui *ui, int count, const char *arg);
+void ui_change_tag_prefix(struct ui *ui, int count, const char *arg);
 
 /* status.c: the status line and the message line. */
 void ui_status_draw(struct ui *ui);

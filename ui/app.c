@@ -132,6 +132,14 @@ struct store *ui_app_store(struct ui *ui, size_t account)
 	return st->s;
 }
 
+struct store *ui_app_store_reopen(struct ui *ui, size_t account)
+{
+	if (account >= ui->n_accounts)
+		return NULL;
+	store_close(&ui->stores[ui->accounts[account].store].s);
+	return ui_app_store(ui, account);
+}
+
 enum ui_ctx ui_app_context(const struct ui *ui)
 {
 	if (ui->sidebar_focus && ui->sidebar_shown)

@@ -190,12 +190,20 @@ static char *pager_read(struct ui *ui, const char *path, size_t *len, bool *part
 	if (path && (data = store_read_file(path, PAGER_MAX_MESSAGE, len, &why)))
 		return data;
 	free(why);
-	if (!s || store_locate(s, p->id, &loc, cause) < 0)
-		return NULL;
-	*partial = loc.partial;
-	data = store_read_file(loc.path, PAGER_MAX_MESSAGE, len, cause);
-	store_location_release(&loc);
-	return data;
+	for (int attempt = 0; attempt < 2 && s; attempt++) {
+		FREE_NULL(*cause);
+		if (store_locate(s, p->id, &loc, cause) == 0) {
+			*partial = loc.partial;
+			data = store_read_file(loc.path, PAGER_MAX_MESSAGE, len, cause);
+			store_location_release(&loc);
+			if (data)
+				return data;
+		}
+		/* the engine renamed it (a flag change) after our handle last
+		 * looked: reopen the store once and look again */
+		s = ui_app_store_reopen(ui, (size_t)p->account);
+	}
+	return NULL;
 }
 
 static void pager_load(struct ui *ui, const char *path)
@@ -254,9 +262,10 @@ void ui_pager_open(struct ui *ui)
 	} else if (p->partial) {
 		p->note = xstrdup("The body of this message is not downloaded.");
 	}
+	pager_load(ui, r->path);
+	/* after reading it: marking it read renames the file */
 	if (p->account >= 0)
 		ui_change_mark_read(ui, (size_t)p->account, r);
-	pager_load(ui, r->path);
 	if (ui->view != UI_VIEW_PAGER)
 		ui_app_show(ui, UI_VIEW_PAGER);
 }

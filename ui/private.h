@@ -337,6 +337,9 @@ void ui_message(struct ui *ui, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The store of account number i (reopened if it changed); may be NULL. */
 struct store *ui_app_store(struct ui *ui, size_t account);
+/* The same after closing the store, so it shows the engine's latest
+ * writes (a handle sees the database as it was when it was opened). */
+struct store *ui_app_store_reopen(struct ui *ui, size_t account);
 /* The account called name, or -1. */
 long ui_app_account(const struct ui *ui, const char *name);
 /* Switches the main area to view (marks what must be redrawn). */

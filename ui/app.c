@@ -463,7 +463,10 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 		}
 		ui_pager_engine_done(ui, ev->cmd, ev->ok, NULL);
 		break;
-	default:   /* reports, new-message notices: the CHANGED that follows is enough */
+	case ENGINE_EVENT_NEW_MESSAGE:
+		ui_folders_new_mail(ui, (size_t)i, ev->folder);
+		break;
+	default:   /* reports: nothing to show */
 		break;
 	}
 }

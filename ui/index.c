@@ -112,6 +112,7 @@ void ui_index_open_folder(struct ui *ui, size_t account, const char *folder)
 	x->title = xasprintf("%s/%s", ui->accounts[account].name, f);
 	free(f);
 	index_load(ui);
+	ui_folders_visited(ui, account, folder);
 	if (ui->view != UI_VIEW_INDEX)
 		ui_app_show(ui, UI_VIEW_INDEX);
 }

@@ -365,6 +365,10 @@ void ui_folders_refresh(struct ui *ui, size_t account);
 void ui_folders_draw(struct ui *ui);
 /* The current folder (account index, folder name); false if none. */
 bool ui_folders_current(const struct ui *ui, size_t *account, const char **folder);
+/* folder of account got new mail (a sync or push): mark it until it is
+ * opened (ui_folders_visited), unless it is open now. */
+void ui_folders_new_mail(struct ui *ui, size_t account, const char *folder);
+void ui_folders_visited(struct ui *ui, size_t account, const char *folder);
 void ui_folders_toggle(struct ui *ui, int count, const char *arg);
 void ui_folders_focus(struct ui *ui, int count, const char *arg);
 void ui_folders_next(struct ui *ui, int count, const char *arg);

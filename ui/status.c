@@ -19,8 +19,10 @@ static void status_sync(struct ui *ui, char *buf, size_t size)
 	size_t len = 0;
 
 	buf[0] = '\0';
-	if (acc && acc->sync != UI_SYNC_IDLE)
-		len = (size_t)snprintf(buf, size, "%s%s%s  ",
+	if (acc && acc->offline)
+		len = (size_t)snprintf(buf, size, "offline  ");
+	if (acc && acc->sync != UI_SYNC_IDLE && len < size)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s%s  ",
 				       acc->sync == UI_SYNC_RUNNING ? "syncing " : "",
 				       acc->sync == UI_SYNC_FAILED ? "sync failed: " : "",
 				       acc->sync_text ? acc->sync_text : "");

@@ -40,7 +40,8 @@ enum engine_event_type {
 	ENGINE_EVENT_REPORT,  /* one service's net_report (check) */
 	ENGINE_EVENT_PROGRESS, /* text says what is being done; folder, done, total */
 	ENGINE_EVENT_CHANGED, /* the store changed (folder): readers reopen */
-	ENGINE_EVENT_NEW_MESSAGE, /* folder got message text (its id) by push or sync */
+	ENGINE_EVENT_NEW_MESSAGE, /* folder got message text (its id) by push, or
+				   * (text NULL) done new messages by a sync */
 	ENGINE_EVENT_ERROR,   /* something failed; text says what */
 	ENGINE_EVENT_DONE,    /* the command finished; ok says how */
 };

@@ -114,6 +114,13 @@ static bool sync_one(struct engine_worker *w, struct imap_session *s, struct sto
 			    stats.expunged, stats.bodies,
 			    stats.uidvalidity_changed ? " (the server renumbered the folder)" : "");
 	engine_post(w, ev);
+	if (stats.new_headers) {
+		/* for "new mail" marks; text NULL: several, their count in done */
+		ev = engine_event_new(w, ENGINE_EVENT_NEW_MESSAGE);
+		ev->folder = xstrdup(f->local);
+		ev->done = stats.new_headers;
+		engine_post(w, ev);
+	}
 	ev = engine_event_new(w, ENGINE_EVENT_CHANGED);
 	ev->folder = xstrdup(f->local);
 	engine_post(w, ev);

@@ -89,10 +89,25 @@ const struct ui_action ui_actions[] = {
 	A("pager.move", PAGER, ui_change_move, "FOLDER",
 	  "move the message to another folder of its account (Tab completes)"),
 
+	A("pager.source", PAGER, ui_pager_raw_toggle, NULL,
+	  "show the message's source (escapes shown, not obeyed), or the message again"),
+	A("pager.urls", PAGER, ui_urls_open, NULL, "list the message's links"),
+	A("pager.pipe", PAGER, ui_pipe_message, "COMMAND",
+	  "pipe the message (its source) into a shell command you type"),
+
+	A("urls.next", URLS, ui_urls_next, NULL, "next link"),
+	A("urls.prev", URLS, ui_urls_prev, NULL, "previous link"),
+	A("urls.copy", URLS, ui_urls_copy, NULL,
+	  "copy the link to the terminal's clipboard (OSC 52, works over SSH)"),
+	A("urls.open", URLS, ui_urls_launch, NULL, "open the link with url-command"),
+	A("urls.quit", URLS, ui_urls_quit, NULL, "back to the message"),
+
 	A("attach.next", ATTACH, ui_attach_next, NULL, "next attachment"),
 	A("attach.prev", ATTACH, ui_attach_prev, NULL, "previous attachment"),
 	A("attach.save", ATTACH, ui_attach_save, "DIR",
 	  "save the attachment into a folder (asks which; never overwrites silently)"),
+	A("attach.pipe", ATTACH, ui_attach_pipe, "COMMAND",
+	  "pipe the part, decoded, into a shell command you type"),
 	A("attach.quit", ATTACH, ui_attach_quit, NULL, "back to the message"),
 
 	A("help.quit", HELP, ui_help_quit, NULL, "close the help"),
@@ -122,6 +137,7 @@ void ui_action_run(struct ui *ui, const struct ui_action *a, int count, const ch
 		[UI_CTX_FOLDERS] = "the folder sidebar",
 		[UI_CTX_ATTACH] = "the attachment list",
 		[UI_CTX_HELP] = "the help screen",
+		[UI_CTX_URLS] = "the link list",
 	};
 
 	/* the sidebar's own actions work whenever it is shown */

@@ -149,6 +149,7 @@ enum ui_ctx ui_app_context(const struct ui *ui)
 	case UI_VIEW_PAGER: return UI_CTX_PAGER;
 	case UI_VIEW_ATTACH: return UI_CTX_ATTACH;
 	case UI_VIEW_HELP: return UI_CTX_HELP;
+	case UI_VIEW_URLS: return UI_CTX_URLS;
 	}
 	BUG("bad view %d", (int)ui->view);
 }
@@ -193,6 +194,7 @@ static void app_draw(struct ui *ui)
 		case UI_VIEW_PAGER: ui_pager_draw(ui); break;
 		case UI_VIEW_ATTACH: ui_attach_draw(ui); break;
 		case UI_VIEW_HELP: ui_help_draw(ui); break;
+		case UI_VIEW_URLS: ui_urls_draw(ui); break;
 		}
 	}
 	if (ui->dirty & (UI_DIRTY_STATUS | UI_DIRTY_MAIN))
@@ -726,6 +728,7 @@ int ui_main(struct cli_ctx *ctx)
 	app_layout(&ui);
 	ui_cmdline_new(&ui);
 	ui_help_new(&ui);
+	ui_urls_new(&ui);
 	ui_attach_new(&ui);
 	ui_pager_new(&ui);
 	ui_index_new(&ui);
@@ -739,6 +742,7 @@ int ui_main(struct cli_ctx *ctx)
 	ui_pager_free(&ui);
 	ui_attach_free(&ui);
 	ui_help_free(&ui);
+	ui_urls_free(&ui);
 	ui_cmdline_free(&ui);
 	ui_change_free_all(&ui);
 out:

@@ -5,6 +5,8 @@
  * shows its headers at once with a note, while the engine fetches the body
  * (interactive priority); the note becomes the reason if the fetch fails.
  * Next and previous message move the index's cursor without leaving.
+ * The raw source view shows the file as it is, through the same sanitizer
+ * (escape sequences in it appear as ^[ and do nothing).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@ struct ui_pager {
 	bool all_headers;
 	bool partial;
 	unsigned long fetch_cmd;
+	char *raw;               /* the raw source view, sanitized; NULL when off */
 	char *note;              /* sanitized: fetching, or why not */
 	char *subject;           /* sanitized */
 };
@@ -44,6 +47,7 @@ void ui_pager_new(struct ui *ui)
 static void pager_clear(struct ui_pager *p)
 {
 	mime_message_free(&p->m);
+	FREE_NULL(p->raw);
 	FREE_NULL(p->text);
 	FREE_NULL(p->lines);
 	p->n = p->cap = 0;
@@ -158,7 +162,8 @@ static void pager_wrap(struct ui_pager *p, int width)
 /* Builds the shown text: headers, the note, then the rest of the render. */
 static void pager_compose(struct ui_pager *p)
 {
-	char *r = mime_render(p->m, p->all_headers ? MIME_RENDER_ALL_HEADERS : 0);
+	char *r = p->raw ? xstrdup(p->raw)
+			 : mime_render(p->m, p->all_headers ? MIME_RENDER_ALL_HEADERS : 0);
 	struct strbuf sb = STRBUF_INIT;
 	char *blank = strstr(r, "\n\n");
 
@@ -333,7 +338,8 @@ void ui_pager_describe(struct ui *ui, char *buf, size_t size)
 	size_t h = ui->main_h > 0 ? (size_t)ui->main_h : 1;
 	unsigned pct = p->n <= h ? 100 : (unsigned)((p->top + h) * 100 / p->n);
 
-	snprintf(buf, size, "%s  (%u%%)", p->subject ? p->subject : "", pct > 100 ? 100 : pct);
+	snprintf(buf, size, "%s%s  (%u%%)", p->raw ? "[source] " : "",
+		 p->subject ? p->subject : "", pct > 100 ? 100 : pct);
 }
 
 /* ---- actions ---- */
@@ -435,6 +441,51 @@ void ui_pager_headers(struct ui *ui, int count, const char *arg)
 	if (!p->m)
 		return;
 	p->all_headers = !p->all_headers;
+	pager_compose(p);
+	p->top = 0;
+	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
+}
+
+char *ui_pager_raw(struct ui *ui, size_t *len, char **cause)
+{
+	struct ui_pager *p = ui->pager;
+	bool partial = false;
+
+	*cause = NULL;
+	if (!p->id) {
+		*cause = xstrdup("no message is open");
+		return NULL;
+	}
+	return pager_read(ui, NULL, len, &partial, cause);
+}
+
+const char *ui_pager_text(const struct ui *ui)
+{
+	return ui->pager ? ui->pager->text : NULL;
+}
+
+void ui_pager_raw_toggle(struct ui *ui, int count, const char *arg)
+{
+	struct ui_pager *p = ui->pager;
+	char *data, *cause = NULL;
+	size_t len = 0;
+
+	if (!p->id)
+		return;
+	if (p->raw) {
+		FREE_NULL(p->raw);
+	} else if (!(data = ui_pager_raw(ui, &len, &cause))) {
+		char *safe = sanitize_line(cause ? cause : "the message is gone");
+		ui_message(ui, true, "cannot show the source: %s", safe);
+		free(safe);
+		free(cause);
+		return;
+	} else {
+		/* every byte of the file through the one sanitizer; CRLF files
+		 * show their CRs as ^M, which is what the source holds */
+		p->raw = sanitize(data, len, SANITIZE_MULTILINE);
+		free(data);
+	}
 	pager_compose(p);
 	p->top = 0;
 	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;

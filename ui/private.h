@@ -54,6 +54,7 @@ enum ui_ctx {
 	UI_CTX_FOLDERS,
 	UI_CTX_ATTACH,
 	UI_CTX_HELP,
+	UI_CTX_URLS,
 	UI_CTX__COUNT
 };
 
@@ -241,7 +242,7 @@ char *ui_rows_and(const char *a, const char *b);
 
 /* ---- the application (app.c) ---- */
 
-enum ui_view { UI_VIEW_INDEX, UI_VIEW_PAGER, UI_VIEW_ATTACH, UI_VIEW_HELP };
+enum ui_view { UI_VIEW_INDEX, UI_VIEW_PAGER, UI_VIEW_ATTACH, UI_VIEW_HELP, UI_VIEW_URLS };
 
 enum {
 	UI_DIRTY_SIDEBAR = 1 << 0,
@@ -275,6 +276,7 @@ struct ui_index;
 struct ui_pager;
 struct ui_attach;
 struct ui_help;
+struct ui_urls;
 struct ui_cmdline;
 struct ui_change;
 struct ui_change_target;
@@ -316,6 +318,7 @@ struct ui {
 	struct ui_pager *pager;
 	struct ui_attach *attach;
 	struct ui_help *help;
+	struct ui_urls *urls;
 	struct ui_cmdline *cmdline;
 
 	/* change.c: changes the engine has not finished, newest first; the
@@ -440,6 +443,13 @@ void ui_pager_prev(struct ui *ui, int count, const char *arg);
 void ui_pager_next_unread(struct ui *ui, int count, const char *arg);
 void ui_pager_headers(struct ui *ui, int count, const char *arg);
 void ui_pager_skip_quoted(struct ui *ui, int count, const char *arg);
+/* Shows the message's source (sanitized), or the rendered message again. */
+void ui_pager_raw_toggle(struct ui *ui, int count, const char *arg);
+/* The file of the message shown, as it is (NOT sanitized: for pipes
+ * only); malloc'd, or NULL with *cause. */
+char *ui_pager_raw(struct ui *ui, size_t *len, char **cause);
+/* What the pager shows (sanitized), or NULL; valid until it changes. */
+const char *ui_pager_text(const struct ui *ui);
 
 /* attach.c: the attachment list of the pager's message. */
 void ui_attach_new(struct ui *ui);
@@ -450,6 +460,12 @@ void ui_attach_quit(struct ui *ui, int count, const char *arg);
 void ui_attach_next(struct ui *ui, int count, const char *arg);
 void ui_attach_prev(struct ui *ui, int count, const char *arg);
 void ui_attach_save(struct ui *ui, int count, const char *arg);
+void ui_attach_pipe(struct ui *ui, int count, const char *arg);
+
+/* pipe.c: the message or a part into a command the user types ("|"). */
+void ui_pipe_message(struct ui *ui, int count, const char *arg);
+/* Pipes leaf part index (decoded) of the pager's message. */
+void ui_pipe_part(struct ui *ui, int index, const char *arg);
 
 /* help.c: every action with its keys and help, from the action table. */
 void ui_help_new(struct ui *ui);
@@ -480,6 +496,24 @@ void ui_change_move(struct ui *ui, int count, const char *arg);
 void ui_change_tag(struct ui *ui, int count, const char *arg);
 void ui_change_untag_all(struct ui *ui, int count, const char *arg);
 void ui_change_tag_prefix(struct ui *ui, int count, const char *arg);
+
+/* urls.c: the links of the pager's message; copy (OSC 52) or open. */
+void ui_urls_new(struct ui *ui);
+void ui_urls_free(struct ui *ui);
+void ui_urls_draw(struct ui *ui);
+/* Adds the http, https and mailto links of text (sanitized) to u. */
+void ui_urls_extract(struct ui_urls *u, const char *text);
+/* True if url may be copied or opened: an http, https or mailto URL of
+ * printable ASCII URL characters, at most 2048 bytes. */
+bool ui_urls_valid(const char *url);
+/* The OSC 52 sequence that puts url (valid) on the clipboard; malloc'd. */
+char *ui_urls_osc52(const char *url);
+void ui_urls_open(struct ui *ui, int count, const char *arg);
+void ui_urls_quit(struct ui *ui, int count, const char *arg);
+void ui_urls_next(struct ui *ui, int count, const char *arg);
+void ui_urls_prev(struct ui *ui, int count, const char *arg);
+void ui_urls_copy(struct ui *ui, int count, const char *arg);
+void ui_urls_launch(struct ui *ui, int count, const char *arg);
 
 /* status.c: the status line and the message line. */
 void ui_status_draw(struct ui *ui);

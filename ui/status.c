@@ -44,6 +44,7 @@ void ui_status_draw(struct ui *ui)
 		case UI_VIEW_PAGER: ui_pager_describe(ui, left, sizeof(left)); break;
 		case UI_VIEW_ATTACH: snprintf(left, sizeof(left), "attachments"); break;
 		case UI_VIEW_HELP: snprintf(left, sizeof(left), "help"); break;
+		case UI_VIEW_URLS: snprintf(left, sizeof(left), "links"); break;
 		}
 		if (ui->count || ui->n_pending) {
 			size_t len = 0;

@@ -8,6 +8,7 @@
  * The raw source view shows the file as it is, through the same sanitizer
  * (escape sequences in it appear as ^[ and do nothing).
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ struct ui_pager {
 	bool all_headers;
 	bool partial;
 	unsigned long fetch_cmd;
+	char *path;              /* the file when opened (it may move: see pager_read) */
 	char *raw;               /* the raw source view, sanitized; NULL when off */
 	char *note;              /* sanitized: fetching, or why not */
 	char *subject;           /* sanitized */
@@ -62,6 +64,7 @@ void ui_pager_free(struct ui *ui)
 		return;
 	pager_clear(p);
 	free(p->id);
+	free(p->path);
 	free(p->note);
 	free(p->subject);
 	FREE_NULL(ui->pager);
@@ -183,6 +186,33 @@ static void pager_compose(struct ui_pager *p)
 	p->width = 0;   /* rewrap on the next draw */
 }
 
+/* The file of path after a flag change renamed it: the same unique name
+ * with other flags, in the same folder (Maildir names end in ":2,FLAGS").
+ * The engine renames the file before the index learns of it, so even a
+ * freshly opened store can give the old name for a moment.  Malloc'd or
+ * NULL. */
+static char *pager_renamed(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *colon;
+	char *dir, *found = NULL;
+	size_t stem;
+	DIR *d;
+	struct dirent *e;
+
+	if (!slash || !(colon = strstr(slash, ":2,")))
+		return NULL;
+	stem = (size_t)(colon - slash - 1) + 3;   /* "unique:2," */
+	dir = xstrndup(path, (size_t)(slash - path));
+	if ((d = opendir(dir))) {
+		while (!found && (e = readdir(d)))
+			if (strncmp(e->d_name, slash + 1, stem) == 0)
+				found = xasprintf("%s/%s", dir, e->d_name);
+		closedir(d);
+	}
+	free(dir);
+	return found;
+}
+
 /* Reads the message file (looked up again if it moved); NULL with *cause. */
 static char *pager_read(struct ui *ui, const char *path, size_t *len, bool *partial,
 			char **cause)
@@ -190,16 +220,28 @@ static char *pager_read(struct ui *ui, const char *path, size_t *len, bool *part
 	struct ui_pager *p = ui->pager;
 	struct store *s = p->account >= 0 ? ui_app_store(ui, (size_t)p->account) : NULL;
 	struct store_location loc = { 0 };
-	char *data = NULL, *why = NULL;
+	char *data = NULL, *why = NULL, *moved;
 
 	if (path && (data = store_read_file(path, PAGER_MAX_MESSAGE, len, &why)))
 		return data;
-	free(why);
+	FREE_NULL(why);
+	if (path && (moved = pager_renamed(path))) {
+		data = store_read_file(moved, PAGER_MAX_MESSAGE, len, &why);
+		free(moved);
+		free(why);
+		if (data)
+			return data;
+	}
 	for (int attempt = 0; attempt < 2 && s; attempt++) {
 		FREE_NULL(*cause);
 		if (store_locate(s, p->id, &loc, cause) == 0) {
 			*partial = loc.partial;
 			data = store_read_file(loc.path, PAGER_MAX_MESSAGE, len, cause);
+			if (!data && (moved = pager_renamed(loc.path))) {
+				FREE_NULL(*cause);
+				data = store_read_file(moved, PAGER_MAX_MESSAGE, len, cause);
+				free(moved);
+			}
 			store_location_release(&loc);
 			if (data)
 				return data;
@@ -244,6 +286,7 @@ void ui_pager_open(struct ui *ui)
 	if (!r)
 		return;
 	xstrset(&p->id, r->id);
+	xstrset(&p->path, r->path);
 	xstrset(&p->subject, r->subject);
 	p->account = ui_app_account(ui, r->account);
 	if (p->account < 0)
@@ -456,7 +499,7 @@ char *ui_pager_raw(struct ui *ui, size_t *len, char **cause)
 		*cause = xstrdup("no message is open");
 		return NULL;
 	}
-	return pager_read(ui, NULL, len, &partial, cause);
+	return pager_read(ui, p->path, len, &partial, cause);
 }
 
 const char *ui_pager_text(const struct ui *ui)

@@ -84,8 +84,16 @@ static void urls_add(struct ui_urls *u, const char *s, size_t len)
 	 * only when the link has no '(' to match it */
 	while (len && strchr(".,;:!?'", s[len - 1]))
 		len--;
-	if (len && s[len - 1] == ')' && !memchr(s, '(', len))
+	for (;;) {
+		size_t open = 0, close = 0;
+		for (size_t i = 0; i < len; i++) {
+			open += s[i] == '(';
+			close += s[i] == ')';
+		}
+		if (!len || s[len - 1] != ')' || close <= open)
+			break;
 		len--;
+	}
 	if (len <= 8 || len > URLS_MAX || u->n >= URLS_MAX_COUNT)
 		return;
 	url = xstrndup(s, len);

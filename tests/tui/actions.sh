@@ -113,4 +113,5 @@ id2=$("$petrel" -c "$T/config" list --folder INBOX --limit 2 | sed -n 2p | cut -
       sed 's/^id://')
 case $(flags "$id2") in *F*) t_ok "a change made just before quitting is kept" ;;
 *) t_fail "the change made before quitting was lost: '$(flags "$id2")'" ;; esac
+if [ ! -s "$T/stderr" ]; then t_ok "nothing on stderr"; else t_fail "stderr:"; sed 's/^/    # /' "$T/stderr"; fi
 finish

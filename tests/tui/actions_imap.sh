@@ -72,6 +72,7 @@ if ! grep -q "^\* *$O" "$T/s"; then t_ok "opening it takes the mark away"
 else t_fail "the mark stayed:"; sed 's/^/    # /' "$T/s"; fi
 tui_keys q
 tui_expect "quits" "EXITED 0"
+if [ ! -s "$T/stderr" ]; then t_ok "nothing on stderr"; else t_fail "stderr:"; sed 's/^/    # /' "$T/stderr"; fi
 
 # offline: the status line says so; a change waits in the journal
 tui_start 100 30 "$petrel" -c "$T/offline"
@@ -82,6 +83,7 @@ tui_expect "offline: the change is kept for the next sync" "the server gets it a
 tui_expect "offline: the status line says offline" "offline"
 tui_keys q
 tui_expect "offline: quits" "EXITED 0"
+if [ ! -s "$T/stderr" ]; then t_ok "offline: nothing on stderr"; else t_fail "stderr:"; sed 's/^/    # /' "$T/stderr"; fi
 idl=$("$petrel" -c "$T/config" list --folder "$F" | tail -1 | cut -f1 | sed 's/^id://')
 "$petrel" -c "$T/config" sync >/dev/null 2>&1
 server_has "the next sync sends the offline change" "$F" "$idl" flagged

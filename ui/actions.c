@@ -62,6 +62,8 @@ const struct ui_action ui_actions[] = {
 	A("index.move", INDEX, ui_change_move, "FOLDER",
 	  "move the message to another folder of its account (Tab completes)"),
 	A("index.tag", INDEX, ui_change_tag, NULL, "tag the message, or untag it"),
+	A("index.tag-pattern", INDEX, ui_change_tag_pattern, "QUERY",
+	  "tag every message of the list matching a query (notmuch syntax)"),
 	A("index.untag-all", INDEX, ui_change_untag_all, NULL, "untag every message"),
 	A("index.tag-prefix", INDEX, ui_change_tag_prefix, NULL,
 	  "apply the next action to the tagged messages"),

@@ -471,6 +471,63 @@ void ui_change_untag_all(struct ui *ui, int count, const char *arg)
 	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
 }
 
+#define CHANGE_TAG_MAX 10000   /* a pattern tags at most this many */
+
+struct change_tag_walk {
+	struct ui *ui;
+	unsigned added;
+};
+
+static void change_tag_one(const struct store_msg *m, void *arg)
+{
+	struct change_tag_walk *w = arg;
+	struct ui *ui = w->ui;
+	long account = ui_app_account(ui, m->account);
+
+	if (account < 0 || change_tag_find(ui, m->id) >= 0)
+		return;
+	ui->tagged = xrealloc(ui->tagged, (ui->n_tagged + 1) * sizeof(*ui->tagged));
+	ui->tagged[ui->n_tagged].id = xstrdup(m->id);
+	ui->tagged[ui->n_tagged].account = (size_t)account;
+	ui->n_tagged++;
+	w->added++;
+}
+
+static void change_tag_pattern_done(struct ui *ui, const char *text, void *arg)
+{
+	struct change_tag_walk w = { ui, 0 };
+	const char *list = ui_index_query(ui);
+	long account = ui_index_account(ui);
+	struct store *s = account >= 0 ? ui_app_store(ui, (size_t)account) : NULL;
+	char *q, *cause = NULL;
+
+	if (!text || !*text || !s || !list)
+		return;
+	q = ui_rows_and(list, text);
+	if (store_query(s, q, CHANGE_TAG_MAX, STORE_NEWEST_FIRST, change_tag_one, &w,
+			&cause) < 0) {
+		char *safe = sanitize_line(cause ? cause : "the query failed");
+		ui_message(ui, true, "%s", safe);
+		free(safe);
+		free(cause);
+	} else {
+		ui_message(ui, false, "tagged %u more message%s (%zu in all; ; applies an action "
+			   "to them)", w.added, w.added == 1 ? "" : "s", ui->n_tagged);
+	}
+	free(q);
+	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
+}
+
+void ui_change_tag_pattern(struct ui *ui, int count, const char *arg)
+{
+	if (arg && *arg) {
+		change_tag_pattern_done(ui, arg, NULL);
+		return;
+	}
+	ui_cmdline_prompt(ui, "Tag the messages matching: ", NULL, NULL,
+			  change_tag_pattern_done, NULL, false);
+}
+
 void ui_change_tag_prefix(struct ui *ui, int count, const char *arg)
 {
 	if (!ui->n_tagged) {

@@ -102,6 +102,10 @@ void ui_index_open_folder(struct ui *ui, size_t account, const char *folder)
 
 	if (account >= ui->n_accounts)
 		return;
+	/* tags belong to the list they were made in, as in mutt */
+	if (ui->n_tagged && (x->account != (long)account || !x->folder || !folder ||
+			     strcmp(x->folder, folder) != 0))
+		ui_change_untag_all(ui, 0, NULL);
 	x->account = (long)account;
 	xstrset(&x->folder, folder);
 	free(x->base);
@@ -168,6 +172,11 @@ const struct ui_row *ui_index_current(struct ui *ui)
 	if (!x || x->rows.total == 0)
 		return NULL;
 	return ui_rows_at(&x->rows, index_store(ui), x->cursor);
+}
+
+const char *ui_index_query(const struct ui *ui)
+{
+	return ui->index ? ui->index->rows.query : NULL;
 }
 
 const struct ui_row *ui_index_find(struct ui *ui, const char *id)
@@ -493,6 +502,7 @@ static void index_search_all_done(struct ui *ui, const char *text, void *arg)
 		x->account = 0;
 	}
 	xstrset(&x->base, text);
+	ui_change_untag_all(ui, 0, NULL);
 	FREE_NULL(x->folder);
 	FREE_NULL(x->limit);
 	safe = sanitize_line(text);

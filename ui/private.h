@@ -391,6 +391,8 @@ void ui_index_refresh(struct ui *ui);
 void ui_index_draw(struct ui *ui);
 /* The row under the cursor, or NULL. */
 const struct ui_row *ui_index_current(struct ui *ui);
+/* The query of the shown list (with its limit), or NULL. */
+const char *ui_index_query(const struct ui *ui);
 /* The loaded row of message id, or NULL (id may be NULL). */
 const struct ui_row *ui_index_find(struct ui *ui, const char *id);
 /* Moves the cursor by delta rows; false at an end. */
@@ -496,6 +498,7 @@ void ui_change_move(struct ui *ui, int count, const char *arg);
 void ui_change_tag(struct ui *ui, int count, const char *arg);
 void ui_change_untag_all(struct ui *ui, int count, const char *arg);
 void ui_change_tag_prefix(struct ui *ui, int count, const char *arg);
+void ui_change_tag_pattern(struct ui *ui, int count, const char *arg);
 
 /* urls.c: the links of the pager's message; copy (OSC 52) or open. */
 void ui_urls_new(struct ui *ui);

@@ -92,6 +92,21 @@ wait_flags "a tagged message is in Archive" tui-3@petrel.test "NF" Archive
 tui_keys '\;'
 tui_expect "the tags went with the move" "no message is tagged"
 
+# T tags by a query; ; N marks every tagged message read; C-t untags all
+U2=$("$petrel" -c "$T/config" list --folder INBOX | awk -F'\t' '$5 ~ /N/' | wc -l)
+tui_keys T "tag:unread" Enter
+tui_expect "T tags the messages matching a query" "tagged $U2 more messages"
+tui_keys '\;' N
+tui_expect "; N marks them all read" "read: $U2 tagged messages"
+tui_expect "the unread count follows" ", 0 unread"
+tui_screen >"$T/s"
+if grep -q '│.. [*]' "$T/s"; then t_ok "the tagged rows show *"; else t_fail "no tagged row"; fi
+tui_keys C-t
+sleep 0.3
+tui_screen >"$T/s"
+if ! grep -q '│.. [*]' "$T/s"; then t_ok "C-t untags all"
+else t_fail "rows still tagged:"; sed 's/^/    # /' "$T/s"; fi
+
 # the pager: opening marks read; N there marks unread again; F flags
 tui_keys gg Enter
 tui_expect "the pager opens" "Subject:"

@@ -76,9 +76,9 @@ unsigned ui_change_flags(const struct ui *ui, const struct ui_row *r)
 {
 	unsigned f = r->flags;
 
-	/* oldest first would be right; the list is newest first, so walk it
-	 * and let the first (newest) change of each flag win */
 	unsigned seen = 0;
+
+	/* the list is newest first: the first change of a flag met wins */
 	for (const struct ui_change *c = ui->changes; c; c = c->next) {
 		bool mine = false;
 		for (size_t i = 0; i < c->n && !mine; i++)
@@ -212,6 +212,7 @@ static void change_target_release(struct ui_change_target *t)
 static bool change_target(struct ui *ui, struct ui_change_target *t)
 {
 	bool prefix = ui->tag_prefix;
+	const struct ui_row *first;
 
 	memset(t, 0, sizeof(*t));
 	ui->tag_prefix = false;
@@ -232,12 +233,8 @@ static bool change_target(struct ui *ui, struct ui_change_target *t)
 			return false;
 		}
 		t->tagged = true;
-		t->flags = 0;
-		{
-			const struct ui_row *r = ui_index_find(ui, t->ids[0]);
-			if (r)
-				t->flags = ui_change_flags(ui, r);
-		}
+		first = ui_index_find(ui, t->ids[0]);
+		t->flags = first ? ui_change_flags(ui, first) : 0;
 		return true;
 	}
 	if (ui->view == UI_VIEW_PAGER) {

@@ -74,9 +74,7 @@ static long change_tag_find(const struct ui *ui, const char *id)
 /* The flags of a row as they will be once the pending changes are done. */
 unsigned ui_change_flags(const struct ui *ui, const struct ui_row *r)
 {
-	unsigned f = r->flags;
-
-	unsigned seen = 0;
+	unsigned f = r->flags, seen = 0;
 
 	/* the list is newest first: the first change of a flag met wins */
 	for (const struct ui_change *c = ui->changes; c; c = c->next) {

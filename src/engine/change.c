@@ -250,14 +250,24 @@ static void change_post(struct engine_worker *w, enum engine_event_type type,
 	engine_post(w, ev);
 }
 
+/* Remembers folder (once) for the CHANGED events after the commit. */
+static void change_note_folder(char ***v, size_t *n, const char *folder)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], folder) == 0)
+			return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(folder);
+}
+
 bool engine_op_change(struct engine_worker *w, const char *text)
 {
 	const struct account *a = engine_worker_account(w);
 	enum change_op op = CHANGE_FLAGS;
 	const char *arg, **ids = NULL;
-	char *buf = NULL, *dir, *cause = NULL;
+	char *buf = NULL, *dir, *cause = NULL, **folders = NULL;
 	struct store *st = NULL;
-	size_t n = 0, failed = 0;
+	size_t n = 0, failed = 0, n_folders = 0;
 	bool replay = false, ok = false;
 
 	if (!text || !change_decode(text, &op, &arg, &buf, &ids, &n)) {
@@ -267,7 +277,10 @@ bool engine_op_change(struct engine_worker *w, const char *text)
 	dir = store_data_dir(a->config, a);
 	st = store_open(dir, STORE_WRITE, &cause);
 	free(dir);
-	if (!st) {
+	/* one atomic section around the batch (change_apply's nest in it):
+	 * one commit for many messages, so readers reopen once, and a burst of
+	 * commits never outruns a reader's snapshot */
+	if (!st || store_begin(st, &cause) < 0) {
 		change_post(w, ENGINE_EVENT_ERROR, NULL, cause);
 		cause = NULL;
 		goto out;
@@ -291,19 +304,29 @@ bool engine_op_change(struct engine_worker *w, const char *text)
 					      res.account, a->name, res.account));
 		}
 		replay = replay || res.journaled;
-		change_post(w, ENGINE_EVENT_CHANGED, res.folder, NULL);
+		change_note_folder(&folders, &n_folders, res.folder);
 		if (res.dest)
-			change_post(w, ENGINE_EVENT_CHANGED, res.dest, NULL);
+			change_note_folder(&folders, &n_folders, res.dest);
 		change_result_release(&res);
+	}
+	if (store_commit(st, &cause) < 0) {
+		change_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+		cause = NULL;
+		failed = n;
 	}
 	/* safe here: let the store go before the network part, so readers
 	 * and other writers are not held while the server is slow */
 	store_close(&st);
+	for (size_t i = 0; i < n_folders; i++)
+		change_post(w, ENGINE_EVENT_CHANGED, folders[i], NULL);
 	ok = failed == 0;
 	if (replay && !engine_op_sync(w, NULL, ENGINE_SYNC_REPLAY_ONLY))
 		ok = false;
 out:
 	store_close(&st);
+	for (size_t i = 0; i < n_folders; i++)
+		free(folders[i]);
+	free(folders);
 	free(buf);
 	free(ids);
 	free(cause);

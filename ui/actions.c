@@ -53,6 +53,21 @@ const struct ui_action ui_actions[] = {
 	A("index.search-all", INDEX, ui_index_search_all, "QUERY",
 	  "list the messages of every account matching a query"),
 
+	A("index.toggle-read", INDEX, ui_change_toggle_read, NULL,
+	  "mark the message read, or unread if it is read"),
+	A("index.flag", INDEX, ui_change_toggle_flag, NULL, "flag the message, or unflag it"),
+	A("index.delete", INDEX, ui_change_delete, NULL,
+	  "mark the message deleted (the server sees \\Deleted; u takes it back)"),
+	A("index.undelete", INDEX, ui_change_undelete, NULL, "take the deleted mark away"),
+	A("index.move", INDEX, ui_change_move, "FOLDER",
+	  "move the message to another folder of its account (Tab completes)"),
+	A("index.tag", INDEX, ui_change_tag, NULL, "tag the message, or untag it"),
+	A("index.tag-pattern", INDEX, ui_change_tag_pattern, "QUERY",
+	  "tag every message of the list matching a query (notmuch syntax)"),
+	A("index.untag-all", INDEX, ui_change_untag_all, NULL, "untag every message"),
+	A("index.tag-prefix", INDEX, ui_change_tag_prefix, NULL,
+	  "apply the next action to the tagged messages"),
+
 	A("pager.quit", PAGER, ui_pager_quit, NULL, "back to the message list"),
 	A("pager.down", PAGER, ui_pager_down, NULL, "scroll one line down"),
 	A("pager.up", PAGER, ui_pager_up, NULL, "scroll one line up"),
@@ -68,11 +83,33 @@ const struct ui_action ui_actions[] = {
 	A("pager.skip-quoted", PAGER, ui_pager_skip_quoted, NULL,
 	  "skip past the quoted text below the top line"),
 	A("pager.attachments", PAGER, ui_attach_open, NULL, "list the message's attachments"),
+	A("pager.toggle-read", PAGER, ui_change_toggle_read, NULL,
+	  "mark the message unread, or read again"),
+	A("pager.flag", PAGER, ui_change_toggle_flag, NULL, "flag the message, or unflag it"),
+	A("pager.delete", PAGER, ui_change_delete, NULL, "mark the message deleted"),
+	A("pager.undelete", PAGER, ui_change_undelete, NULL, "take the deleted mark away"),
+	A("pager.move", PAGER, ui_change_move, "FOLDER",
+	  "move the message to another folder of its account (Tab completes)"),
+
+	A("pager.source", PAGER, ui_pager_raw_toggle, NULL,
+	  "show the message's source (escapes shown, not obeyed), or the message again"),
+	A("pager.urls", PAGER, ui_urls_open, NULL, "list the message's links"),
+	A("pager.pipe", PAGER, ui_pipe_message, "COMMAND",
+	  "pipe the message (its source) into a shell command you type"),
+
+	A("urls.next", URLS, ui_urls_next, NULL, "next link"),
+	A("urls.prev", URLS, ui_urls_prev, NULL, "previous link"),
+	A("urls.copy", URLS, ui_urls_copy, NULL,
+	  "copy the link to the terminal's clipboard (OSC 52, works over SSH)"),
+	A("urls.open", URLS, ui_urls_launch, NULL, "open the link with url-command"),
+	A("urls.quit", URLS, ui_urls_quit, NULL, "back to the message"),
 
 	A("attach.next", ATTACH, ui_attach_next, NULL, "next attachment"),
 	A("attach.prev", ATTACH, ui_attach_prev, NULL, "previous attachment"),
 	A("attach.save", ATTACH, ui_attach_save, "DIR",
 	  "save the attachment into a folder (asks which; never overwrites silently)"),
+	A("attach.pipe", ATTACH, ui_attach_pipe, "COMMAND",
+	  "pipe the part, decoded, into a shell command you type"),
 	A("attach.quit", ATTACH, ui_attach_quit, NULL, "back to the message"),
 
 	A("help.quit", HELP, ui_help_quit, NULL, "close the help"),
@@ -95,12 +132,14 @@ const struct ui_action *ui_action_find(const char *name)
 void ui_action_run(struct ui *ui, const struct ui_action *a, int count, const char *arg)
 {
 	enum ui_ctx ctx = ui_app_context(ui);
+	bool prefix;
 	static const char *const where[UI_CTX__COUNT] = {
 		[UI_CTX_INDEX] = "the message list",
 		[UI_CTX_PAGER] = "the pager",
 		[UI_CTX_FOLDERS] = "the folder sidebar",
 		[UI_CTX_ATTACH] = "the attachment list",
 		[UI_CTX_HELP] = "the help screen",
+		[UI_CTX_URLS] = "the link list",
 	};
 
 	/* the sidebar's own actions work whenever it is shown */
@@ -109,5 +148,9 @@ void ui_action_run(struct ui *ui, const struct ui_action *a, int count, const ch
 		ui_message(ui, true, "%s works in %s", a->name, where[a->ctx]);
 		return;
 	}
+	/* the tag prefix (;) lasts for one action */
+	prefix = ui->tag_prefix;
 	a->fn(ui, count, arg);
+	if (prefix && a->fn != ui_change_tag_prefix)
+		ui->tag_prefix = false;
 }

@@ -132,6 +132,14 @@ struct store *ui_app_store(struct ui *ui, size_t account)
 	return st->s;
 }
 
+struct store *ui_app_store_reopen(struct ui *ui, size_t account)
+{
+	if (account >= ui->n_accounts)
+		return NULL;
+	store_close(&ui->stores[ui->accounts[account].store].s);
+	return ui_app_store(ui, account);
+}
+
 enum ui_ctx ui_app_context(const struct ui *ui)
 {
 	if (ui->sidebar_focus && ui->sidebar_shown)
@@ -141,6 +149,7 @@ enum ui_ctx ui_app_context(const struct ui *ui)
 	case UI_VIEW_PAGER: return UI_CTX_PAGER;
 	case UI_VIEW_ATTACH: return UI_CTX_ATTACH;
 	case UI_VIEW_HELP: return UI_CTX_HELP;
+	case UI_VIEW_URLS: return UI_CTX_URLS;
 	}
 	BUG("bad view %d", (int)ui->view);
 }
@@ -185,6 +194,7 @@ static void app_draw(struct ui *ui)
 		case UI_VIEW_PAGER: ui_pager_draw(ui); break;
 		case UI_VIEW_ATTACH: ui_attach_draw(ui); break;
 		case UI_VIEW_HELP: ui_help_draw(ui); break;
+		case UI_VIEW_URLS: ui_urls_draw(ui); break;
 		}
 	}
 	if (ui->dirty & (UI_DIRTY_STATUS | UI_DIRTY_MAIN))
@@ -203,6 +213,17 @@ static void app_draw(struct ui *ui)
 
 void ui_app_quit(struct ui *ui, int count, const char *arg)
 {
+	/* a change the engine has not written yet would be lost: wait for it
+	 * (the loop quits when it is safe); a second quit does not wait */
+	if (ui_change_pending(ui) && !ui->quit_wait) {
+		ui->quit_wait = true;
+		for (size_t i = 0; i < ui->n_accounts; i++)
+			if (ui->accounts[i].sync == UI_SYNC_RUNNING)
+				engine_cancel(ui->engine, ui->accounts[i].sync_cmd);
+		ui_message(ui, false, "saving your changes before quitting (quit again to "
+			   "quit at once and lose them)");
+		return;
+	}
 	ui->quit = true;
 }
 
@@ -398,6 +419,12 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 
 	if (!acc)
 		return;
+	if (ev->type == ENGINE_EVENT_ERROR && ev->offline) {
+		acc->offline = true;
+		ui->dirty |= UI_DIRTY_STATUS | UI_DIRTY_SIDEBAR;
+	}
+	if (ui_change_event(ui, ev))
+		return;
 	switch (ev->type) {
 	case ENGINE_EVENT_PROGRESS:
 		if (ev->cmd != acc->sync_cmd)
@@ -423,6 +450,8 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 	case ENGINE_EVENT_DONE:
 		if (ev->cmd == acc->sync_cmd) {
 			acc->sync = ev->ok ? UI_SYNC_OK : UI_SYNC_FAILED;
+			if (ev->ok)
+				acc->offline = false;
 			if (ev->ok) {
 				char when[16];
 				time_t now = time(NULL);
@@ -436,7 +465,10 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 		}
 		ui_pager_engine_done(ui, ev->cmd, ev->ok, NULL);
 		break;
-	default:   /* reports, new-message notices: the CHANGED that follows is enough */
+	case ENGINE_EVENT_NEW_MESSAGE:
+		ui_folders_new_mail(ui, (size_t)i, ev->folder);
+		break;
+	default:   /* reports: nothing to show */
 		break;
 	}
 }
@@ -648,6 +680,8 @@ static void app_loop(struct ui *ui)
 		}
 		if (app_changed(ui))
 			app_reload(ui);
+		if (ui->quit_wait && !ui_change_pending(ui))
+			ui->quit = true;
 		if (app_syncing(ui))
 			ui->dirty |= UI_DIRTY_STATUS;
 	}
@@ -694,6 +728,7 @@ int ui_main(struct cli_ctx *ctx)
 	app_layout(&ui);
 	ui_cmdline_new(&ui);
 	ui_help_new(&ui);
+	ui_urls_new(&ui);
 	ui_attach_new(&ui);
 	ui_pager_new(&ui);
 	ui_index_new(&ui);
@@ -707,7 +742,9 @@ int ui_main(struct cli_ctx *ctx)
 	ui_pager_free(&ui);
 	ui_attach_free(&ui);
 	ui_help_free(&ui);
+	ui_urls_free(&ui);
 	ui_cmdline_free(&ui);
+	ui_change_free_all(&ui);
 out:
 	app_signals(false);
 	engine_free(&ui.engine);

@@ -203,3 +203,10 @@ void ui_attach_save(struct ui *ui, int count, const char *arg)
 	ui_cmdline_prompt(ui, "Save into folder: ", a->last_dir, NULL, attach_save_to, NULL,
 			  false);
 }
+
+void ui_attach_pipe(struct ui *ui, int count, const char *arg)
+{
+	if (attach_count(ui) == 0)
+		return;
+	ui_pipe_part(ui, (int)ui->attach->cursor + 1, arg);
+}

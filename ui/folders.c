@@ -2,6 +2,9 @@
  * The folder sidebar: every account and its folders from the store, with
  * their total and unread counts, the open folder marked.  Counts are read
  * from the store at start and again for an account whose store changed.
+ * A folder that got new mail by a sync or push while it was not open has
+ * a "*" until it is opened; an account the engine could not reach says
+ * "offline".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +20,19 @@ struct folders_entry {
 	unsigned total, unread;
 };
 
+/* A folder with new mail not seen yet; kept apart from the entries, which
+ * are rebuilt whenever the store changes. */
+struct folders_new {
+	size_t account;
+	char *folder;
+};
+
 struct ui_folders {
 	struct folders_entry *v;
 	size_t n, cap;
 	size_t cursor, top;
+	struct folders_new *fresh;
+	size_t n_fresh;
 };
 
 struct folders_walk {
@@ -136,10 +148,56 @@ void ui_folders_new(struct ui *ui)
 		ui->dirty |= UI_DIRTY_ALL;
 }
 
+static long folders_fresh_find(const struct ui_folders *f, size_t account, const char *folder)
+{
+	for (size_t i = 0; i < f->n_fresh; i++)
+		if (f->fresh[i].account == account && strcmp(f->fresh[i].folder, folder) == 0)
+			return (long)i;
+	return -1;
+}
+
+void ui_folders_new_mail(struct ui *ui, size_t account, const char *folder)
+{
+	struct ui_folders *f = ui->folders;
+	bool known = false;
+
+	if (!f || !folder)
+		return;
+	/* not the folder being read, and not one the first sync just made */
+	if (ui_index_account(ui) == (long)account && ui_index_folder(ui) &&
+	    strcmp(ui_index_folder(ui), folder) == 0)
+		return;
+	for (size_t i = 0; i < f->n && !known; i++)
+		known = f->v[i].account == account && f->v[i].folder &&
+			strcmp(f->v[i].folder, folder) == 0;
+	if (!known || folders_fresh_find(f, account, folder) >= 0)
+		return;
+	f->fresh = xrealloc(f->fresh, (f->n_fresh + 1) * sizeof(*f->fresh));
+	f->fresh[f->n_fresh].account = account;
+	f->fresh[f->n_fresh].folder = xstrdup(folder);
+	f->n_fresh++;
+	ui->dirty |= UI_DIRTY_SIDEBAR;
+}
+
+void ui_folders_visited(struct ui *ui, size_t account, const char *folder)
+{
+	struct ui_folders *f = ui->folders;
+	long i = f && folder ? folders_fresh_find(f, account, folder) : -1;
+
+	if (i < 0)
+		return;
+	free(f->fresh[i].folder);
+	f->fresh[i] = f->fresh[--f->n_fresh];
+	ui->dirty |= UI_DIRTY_SIDEBAR;
+}
+
 void ui_folders_free(struct ui *ui)
 {
 	if (!ui->folders)
 		return;
+	for (size_t i = 0; i < ui->folders->n_fresh; i++)
+		free(ui->folders->fresh[i].folder);
+	free(ui->folders->fresh);
 	folders_release(ui->folders);
 	free(ui->folders->v);
 	FREE_NULL(ui->folders);
@@ -224,10 +282,15 @@ void ui_folders_draw(struct ui *ui)
 			else
 				snprintf(num, sizeof(num), " %u", f->v[i].total);
 		}
+		if (!f->v[i].folder && ui->accounts[f->v[i].account].offline)
+			snprintf(num, sizeof(num), " offline");
 		nw = (int)strlen(num);
 		if (nw > w / 2)
 			nw = 0;
 		ui_draw_str(ui->main_y + y, 0, w - nw, f->v[i].label, at, true);
+		if (f->v[i].folder && w > 2 &&
+		    folders_fresh_find(f, f->v[i].account, f->v[i].folder) >= 0)
+			ui_draw_str(ui->main_y + y, 0, 1, "*", at, false);
 		if (nw)
 			ui_draw_str(ui->main_y + y, w - nw, nw, num, at, true);
 	}

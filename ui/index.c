@@ -102,6 +102,10 @@ void ui_index_open_folder(struct ui *ui, size_t account, const char *folder)
 
 	if (account >= ui->n_accounts)
 		return;
+	/* tags belong to the list they were made in, as in mutt */
+	if (ui->n_tagged && (x->account != (long)account || !x->folder || !folder ||
+			     strcmp(x->folder, folder) != 0))
+		ui_change_untag_all(ui, 0, NULL);
 	x->account = (long)account;
 	xstrset(&x->folder, folder);
 	free(x->base);
@@ -112,6 +116,7 @@ void ui_index_open_folder(struct ui *ui, size_t account, const char *folder)
 	x->title = xasprintf("%s/%s", ui->accounts[account].name, f);
 	free(f);
 	index_load(ui);
+	ui_folders_visited(ui, account, folder);
 	if (ui->view != UI_VIEW_INDEX)
 		ui_app_show(ui, UI_VIEW_INDEX);
 }
@@ -167,6 +172,19 @@ const struct ui_row *ui_index_current(struct ui *ui)
 	if (!x || x->rows.total == 0)
 		return NULL;
 	return ui_rows_at(&x->rows, index_store(ui), x->cursor);
+}
+
+const char *ui_index_query(const struct ui *ui)
+{
+	return ui->index ? ui->index->rows.query : NULL;
+}
+
+const struct ui_row *ui_index_find(struct ui *ui, const char *id)
+{
+	struct ui_index *x = ui->index;
+	long pos = x && id ? ui_rows_find(&x->rows, id) : -1;
+
+	return pos >= 0 ? ui_rows_at(&x->rows, index_store(ui), (size_t)pos) : NULL;
 }
 
 /* Puts the cursor at pos (clamped) and scrolls so it shows. */
@@ -225,22 +243,25 @@ static void index_date(time_t t, char *buf, size_t size)
 static void index_draw_row(struct ui *ui, int y, const struct ui_row *r, bool cursor)
 {
 	int x = ui->main_x, w = ui->main_w, fromw, datew = 10, sizew = 5;
+	unsigned f = ui_change_flags(ui, r);
 	attr_t base = cursor ? ui_theme_attr(UI_EL_CURSOR)
-		    : r->flags & UI_ROW_FLAGGED ? ui_theme_attr(UI_EL_INDEX_FLAGGED)
-		    : r->flags & UI_ROW_UNREAD ? ui_theme_attr(UI_EL_INDEX_UNREAD)
+		    : f & UI_ROW_FLAGGED ? ui_theme_attr(UI_EL_INDEX_FLAGGED)
+		    : f & UI_ROW_UNREAD ? ui_theme_attr(UI_EL_INDEX_UNREAD)
 		    : ui_theme_attr(UI_EL_NORMAL);
 	char flags[4], date[32], size[16];
 	int used;
 
-	flags[0] = r->flags & UI_ROW_UNREAD ? 'N' : r->flags & UI_ROW_REPLIED ? 'r'
-		 : r->flags & UI_ROW_PASSED ? 'f' : ' ';
-	flags[1] = r->flags & UI_ROW_FLAGGED ? '!' : r->flags & UI_ROW_DELETED ? 'D' : ' ';
+	flags[0] = f & UI_ROW_UNREAD ? 'N' : f & UI_ROW_REPLIED ? 'r'
+		 : f & UI_ROW_PASSED ? 'f' : ' ';
+	/* mutt's marks: D deleted first, then ! flagged; > on its way out */
+	flags[1] = f & UI_ROW_MOVED ? '>' : f & UI_ROW_DELETED ? 'D'
+		 : f & UI_ROW_FLAGGED ? '!' : ' ';
 	flags[2] = '\0';
 	ui_draw_str(y, x, 2, flags, base, true);
-	ui_draw_str(y, x + 2, 1, r->flags & UI_ROW_PARTIAL ? "~" : " ",
+	ui_draw_str(y, x + 2, 1, f & UI_ROW_PARTIAL ? "~" : " ",
 		    cursor ? base : ui_theme_attr(UI_EL_INDEX_REMOTE), true);
 	used = 4;
-	ui_draw_fill(y, x + 3, 1, base);
+	ui_draw_str(y, x + 3, 1, f & UI_ROW_TAGGED ? "*" : " ", base, true);
 	if (w < 40) {   /* narrow: flags and subject only */
 		ui_draw_str(y, x + used, w - used, r->subject, base, true);
 		return;
@@ -428,7 +449,7 @@ static void index_search_done(struct ui *ui, const char *text, void *arg)
 		return;
 	xstrset(&ui->index->search, text);
 	q = xstrdup(text);
-	if (index_seek(ui, q, 1, "no match below the cursor (N searches upward)"))
+	if (index_seek(ui, q, 1, "no match below the cursor (M-n searches upward)"))
 		FREE_NULL(ui->message);
 	free(q);
 }
@@ -451,7 +472,7 @@ void ui_index_search_next(struct ui *ui, int count, const char *arg)
 		return;
 	}
 	q = xstrdup(ui->index->search);
-	index_seek(ui, q, 1, "no match below the cursor (N searches upward)");
+	index_seek(ui, q, 1, "no match below the cursor (M-n searches upward)");
 	free(q);
 }
 
@@ -481,6 +502,7 @@ static void index_search_all_done(struct ui *ui, const char *text, void *arg)
 		x->account = 0;
 	}
 	xstrset(&x->base, text);
+	ui_change_untag_all(ui, 0, NULL);
 	FREE_NULL(x->folder);
 	FREE_NULL(x->limit);
 	safe = sanitize_line(text);

@@ -29,6 +29,7 @@ static const char *const keymap_ctx_names[UI_CTX__COUNT] = {
 	[UI_CTX_FOLDERS] = "folders",
 	[UI_CTX_ATTACH] = "attach",
 	[UI_CTX_HELP] = "help",
+	[UI_CTX_URLS] = "urls",
 };
 
 static const struct keymap_name {

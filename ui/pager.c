@@ -5,7 +5,10 @@
  * shows its headers at once with a note, while the engine fetches the body
  * (interactive priority); the note becomes the reason if the fetch fails.
  * Next and previous message move the index's cursor without leaving.
+ * The raw source view shows the file as it is, through the same sanitizer
+ * (escape sequences in it appear as ^[ and do nothing).
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +34,8 @@ struct ui_pager {
 	bool all_headers;
 	bool partial;
 	unsigned long fetch_cmd;
+	char *path;              /* the file when opened (it may move: see pager_read) */
+	char *raw;               /* the raw source view, sanitized; NULL when off */
 	char *note;              /* sanitized: fetching, or why not */
 	char *subject;           /* sanitized */
 };
@@ -44,6 +49,7 @@ void ui_pager_new(struct ui *ui)
 static void pager_clear(struct ui_pager *p)
 {
 	mime_message_free(&p->m);
+	FREE_NULL(p->raw);
 	FREE_NULL(p->text);
 	FREE_NULL(p->lines);
 	p->n = p->cap = 0;
@@ -58,9 +64,19 @@ void ui_pager_free(struct ui *ui)
 		return;
 	pager_clear(p);
 	free(p->id);
+	free(p->path);
 	free(p->note);
 	free(p->subject);
 	FREE_NULL(ui->pager);
+}
+
+const char *ui_pager_id(const struct ui *ui, long *account)
+{
+	const struct ui_pager *p = ui->pager;
+
+	if (account)
+		*account = p ? p->account : -1;
+	return p ? p->id : NULL;
 }
 
 struct mime_message *ui_pager_message(struct ui *ui)
@@ -149,7 +165,8 @@ static void pager_wrap(struct ui_pager *p, int width)
 /* Builds the shown text: headers, the note, then the rest of the render. */
 static void pager_compose(struct ui_pager *p)
 {
-	char *r = mime_render(p->m, p->all_headers ? MIME_RENDER_ALL_HEADERS : 0);
+	char *r = p->raw ? xstrdup(p->raw)
+			 : mime_render(p->m, p->all_headers ? MIME_RENDER_ALL_HEADERS : 0);
 	struct strbuf sb = STRBUF_INIT;
 	char *blank = strstr(r, "\n\n");
 
@@ -169,6 +186,33 @@ static void pager_compose(struct ui_pager *p)
 	p->width = 0;   /* rewrap on the next draw */
 }
 
+/* The file of path after a flag change renamed it: the same unique name
+ * with other flags, in the same folder (Maildir names end in ":2,FLAGS").
+ * The engine renames the file before the index learns of it, so even a
+ * freshly opened store can give the old name for a moment.  Malloc'd or
+ * NULL. */
+static char *pager_renamed(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *colon;
+	char *dir, *found = NULL;
+	size_t stem;
+	DIR *d;
+	struct dirent *e;
+
+	if (!slash || !(colon = strstr(slash, ":2,")))
+		return NULL;
+	stem = (size_t)(colon - slash - 1) + 3;   /* "unique:2," */
+	dir = xstrndup(path, (size_t)(slash - path));
+	if ((d = opendir(dir))) {
+		while (!found && (e = readdir(d)))
+			if (strncmp(e->d_name, slash + 1, stem) == 0)
+				found = xasprintf("%s/%s", dir, e->d_name);
+		closedir(d);
+	}
+	free(dir);
+	return found;
+}
+
 /* Reads the message file (looked up again if it moved); NULL with *cause. */
 static char *pager_read(struct ui *ui, const char *path, size_t *len, bool *partial,
 			char **cause)
@@ -176,17 +220,37 @@ static char *pager_read(struct ui *ui, const char *path, size_t *len, bool *part
 	struct ui_pager *p = ui->pager;
 	struct store *s = p->account >= 0 ? ui_app_store(ui, (size_t)p->account) : NULL;
 	struct store_location loc = { 0 };
-	char *data = NULL, *why = NULL;
+	char *data = NULL, *why = NULL, *moved;
 
 	if (path && (data = store_read_file(path, PAGER_MAX_MESSAGE, len, &why)))
 		return data;
-	free(why);
-	if (!s || store_locate(s, p->id, &loc, cause) < 0)
-		return NULL;
-	*partial = loc.partial;
-	data = store_read_file(loc.path, PAGER_MAX_MESSAGE, len, cause);
-	store_location_release(&loc);
-	return data;
+	FREE_NULL(why);
+	if (path && (moved = pager_renamed(path))) {
+		data = store_read_file(moved, PAGER_MAX_MESSAGE, len, &why);
+		free(moved);
+		free(why);
+		if (data)
+			return data;
+	}
+	for (int attempt = 0; attempt < 2 && s; attempt++) {
+		FREE_NULL(*cause);
+		if (store_locate(s, p->id, &loc, cause) == 0) {
+			*partial = loc.partial;
+			data = store_read_file(loc.path, PAGER_MAX_MESSAGE, len, cause);
+			if (!data && (moved = pager_renamed(loc.path))) {
+				FREE_NULL(*cause);
+				data = store_read_file(moved, PAGER_MAX_MESSAGE, len, cause);
+				free(moved);
+			}
+			store_location_release(&loc);
+			if (data)
+				return data;
+		}
+		/* the engine renamed it (a flag change) after our handle last
+		 * looked: reopen the store once and look again */
+		s = ui_app_store_reopen(ui, (size_t)p->account);
+	}
+	return NULL;
 }
 
 static void pager_load(struct ui *ui, const char *path)
@@ -222,6 +286,7 @@ void ui_pager_open(struct ui *ui)
 	if (!r)
 		return;
 	xstrset(&p->id, r->id);
+	xstrset(&p->path, r->path);
 	xstrset(&p->subject, r->subject);
 	p->account = ui_app_account(ui, r->account);
 	if (p->account < 0)
@@ -246,6 +311,9 @@ void ui_pager_open(struct ui *ui)
 		p->note = xstrdup("The body of this message is not downloaded.");
 	}
 	pager_load(ui, r->path);
+	/* after reading it: marking it read renames the file */
+	if (p->account >= 0)
+		ui_change_mark_read(ui, (size_t)p->account, r);
 	if (ui->view != UI_VIEW_PAGER)
 		ui_app_show(ui, UI_VIEW_PAGER);
 }
@@ -313,7 +381,8 @@ void ui_pager_describe(struct ui *ui, char *buf, size_t size)
 	size_t h = ui->main_h > 0 ? (size_t)ui->main_h : 1;
 	unsigned pct = p->n <= h ? 100 : (unsigned)((p->top + h) * 100 / p->n);
 
-	snprintf(buf, size, "%s  (%u%%)", p->subject ? p->subject : "", pct > 100 ? 100 : pct);
+	snprintf(buf, size, "%s%s  (%u%%)", p->raw ? "[source] " : "",
+		 p->subject ? p->subject : "", pct > 100 ? 100 : pct);
 }
 
 /* ---- actions ---- */
@@ -415,6 +484,51 @@ void ui_pager_headers(struct ui *ui, int count, const char *arg)
 	if (!p->m)
 		return;
 	p->all_headers = !p->all_headers;
+	pager_compose(p);
+	p->top = 0;
+	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
+}
+
+char *ui_pager_raw(struct ui *ui, size_t *len, char **cause)
+{
+	struct ui_pager *p = ui->pager;
+	bool partial = false;
+
+	*cause = NULL;
+	if (!p->id) {
+		*cause = xstrdup("no message is open");
+		return NULL;
+	}
+	return pager_read(ui, p->path, len, &partial, cause);
+}
+
+const char *ui_pager_text(const struct ui *ui)
+{
+	return ui->pager ? ui->pager->text : NULL;
+}
+
+void ui_pager_raw_toggle(struct ui *ui, int count, const char *arg)
+{
+	struct ui_pager *p = ui->pager;
+	char *data, *cause = NULL;
+	size_t len = 0;
+
+	if (!p->id)
+		return;
+	if (p->raw) {
+		FREE_NULL(p->raw);
+	} else if (!(data = ui_pager_raw(ui, &len, &cause))) {
+		char *safe = sanitize_line(cause ? cause : "the message is gone");
+		ui_message(ui, true, "cannot show the source: %s", safe);
+		free(safe);
+		free(cause);
+		return;
+	} else {
+		/* every byte of the file through the one sanitizer; CRLF files
+		 * show their CRs as ^M, which is what the source holds */
+		p->raw = sanitize(data, len, SANITIZE_MULTILINE);
+		free(data);
+	}
 	pager_compose(p);
 	p->top = 0;
 	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;

@@ -54,6 +54,7 @@ enum ui_ctx {
 	UI_CTX_FOLDERS,
 	UI_CTX_ATTACH,
 	UI_CTX_HELP,
+	UI_CTX_URLS,
 	UI_CTX__COUNT
 };
 
@@ -191,6 +192,9 @@ enum {
 	UI_ROW_DRAFT = 1 << 4,
 	UI_ROW_DELETED = 1 << 5,
 	UI_ROW_PARTIAL = 1 << 6,
+	/* drawn over the store's flags by change.c */
+	UI_ROW_TAGGED = 1 << 7,
+	UI_ROW_MOVED = 1 << 8,     /* a move or delete is on its way */
 };
 
 struct ui_row {
@@ -238,7 +242,7 @@ char *ui_rows_and(const char *a, const char *b);
 
 /* ---- the application (app.c) ---- */
 
-enum ui_view { UI_VIEW_INDEX, UI_VIEW_PAGER, UI_VIEW_ATTACH, UI_VIEW_HELP };
+enum ui_view { UI_VIEW_INDEX, UI_VIEW_PAGER, UI_VIEW_ATTACH, UI_VIEW_HELP, UI_VIEW_URLS };
 
 enum {
 	UI_DIRTY_SIDEBAR = 1 << 0,
@@ -259,6 +263,7 @@ struct ui_account {
 	unsigned long sync_cmd;
 	char *sync_text;      /* sanitized progress or error */
 	bool changed;         /* a CHANGED event came: reopen and refresh */
+	bool offline;         /* the server could not be reached (until a sync works) */
 };
 
 struct ui_store {
@@ -271,7 +276,16 @@ struct ui_index;
 struct ui_pager;
 struct ui_attach;
 struct ui_help;
+struct ui_urls;
 struct ui_cmdline;
+struct ui_change;
+struct ui_change_target;
+
+/* A tagged message (t), for actions after the tag prefix (;). */
+struct ui_tag {
+	char *id;
+	size_t account;
+};
 
 struct ui {
 	struct config *cfg;
@@ -291,6 +305,7 @@ struct ui {
 	bool sidebar_shown, sidebar_focus;
 	unsigned dirty;
 	bool quit;
+	bool quit_wait;       /* quit once the pending changes are safe */
 
 	/* layout, set by ui_app_layout */
 	int rows, cols;
@@ -303,7 +318,16 @@ struct ui {
 	struct ui_pager *pager;
 	struct ui_attach *attach;
 	struct ui_help *help;
+	struct ui_urls *urls;
 	struct ui_cmdline *cmdline;
+
+	/* change.c: changes the engine has not finished, newest first; the
+	 * tagged messages; the tag prefix; the messages a move prompt is for */
+	struct ui_change *changes;
+	struct ui_tag *tagged;
+	size_t n_tagged;
+	bool tag_prefix;
+	struct ui_change_target *move_target;
 
 	char *message;        /* the message line, sanitized */
 	bool message_error;
@@ -316,6 +340,9 @@ void ui_message(struct ui *ui, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The store of account number i (reopened if it changed); may be NULL. */
 struct store *ui_app_store(struct ui *ui, size_t account);
+/* The same after closing the store, so it shows the engine's latest
+ * writes (a handle sees the database as it was when it was opened). */
+struct store *ui_app_store_reopen(struct ui *ui, size_t account);
 /* The account called name, or -1. */
 long ui_app_account(const struct ui *ui, const char *name);
 /* Switches the main area to view (marks what must be redrawn). */
@@ -341,6 +368,10 @@ void ui_folders_refresh(struct ui *ui, size_t account);
 void ui_folders_draw(struct ui *ui);
 /* The current folder (account index, folder name); false if none. */
 bool ui_folders_current(const struct ui *ui, size_t *account, const char **folder);
+/* folder of account got new mail (a sync or push): mark it until it is
+ * opened (ui_folders_visited), unless it is open now. */
+void ui_folders_new_mail(struct ui *ui, size_t account, const char *folder);
+void ui_folders_visited(struct ui *ui, size_t account, const char *folder);
 void ui_folders_toggle(struct ui *ui, int count, const char *arg);
 void ui_folders_focus(struct ui *ui, int count, const char *arg);
 void ui_folders_next(struct ui *ui, int count, const char *arg);
@@ -360,6 +391,10 @@ void ui_index_refresh(struct ui *ui);
 void ui_index_draw(struct ui *ui);
 /* The row under the cursor, or NULL. */
 const struct ui_row *ui_index_current(struct ui *ui);
+/* The query of the shown list (with its limit), or NULL. */
+const char *ui_index_query(const struct ui *ui);
+/* The loaded row of message id, or NULL (id may be NULL). */
+const struct ui_row *ui_index_find(struct ui *ui, const char *id);
 /* Moves the cursor by delta rows; false at an end. */
 bool ui_index_move(struct ui *ui, long delta);
 /* For the status line: "local/INBOX", counts, the limit. */
@@ -392,6 +427,9 @@ void ui_pager_engine_done(struct ui *ui, unsigned long cmd, bool ok, const char 
 /* The store changed: reload the message if its body arrived. */
 void ui_pager_refresh(struct ui *ui);
 void ui_pager_draw(struct ui *ui);
+/* The id of the message shown (NULL if none) and its account (-1 if
+ * unknown) in *account unless account is NULL. */
+const char *ui_pager_id(const struct ui *ui, long *account);
 /* The parsed message shown (for the attachment list), or NULL. */
 struct mime_message *ui_pager_message(struct ui *ui);
 void ui_pager_describe(struct ui *ui, char *buf, size_t size);
@@ -407,6 +445,13 @@ void ui_pager_prev(struct ui *ui, int count, const char *arg);
 void ui_pager_next_unread(struct ui *ui, int count, const char *arg);
 void ui_pager_headers(struct ui *ui, int count, const char *arg);
 void ui_pager_skip_quoted(struct ui *ui, int count, const char *arg);
+/* Shows the message's source (sanitized), or the rendered message again. */
+void ui_pager_raw_toggle(struct ui *ui, int count, const char *arg);
+/* The file of the message shown, as it is (NOT sanitized: for pipes
+ * only); malloc'd, or NULL with *cause. */
+char *ui_pager_raw(struct ui *ui, size_t *len, char **cause);
+/* What the pager shows (sanitized), or NULL; valid until it changes. */
+const char *ui_pager_text(const struct ui *ui);
 
 /* attach.c: the attachment list of the pager's message. */
 void ui_attach_new(struct ui *ui);
@@ -417,6 +462,12 @@ void ui_attach_quit(struct ui *ui, int count, const char *arg);
 void ui_attach_next(struct ui *ui, int count, const char *arg);
 void ui_attach_prev(struct ui *ui, int count, const char *arg);
 void ui_attach_save(struct ui *ui, int count, const char *arg);
+void ui_attach_pipe(struct ui *ui, int count, const char *arg);
+
+/* pipe.c: the message or a part into a command the user types ("|"). */
+void ui_pipe_message(struct ui *ui, int count, const char *arg);
+/* Pipes leaf part index (decoded) of the pager's message. */
+void ui_pipe_part(struct ui *ui, int index, const char *arg);
 
 /* help.c: every action with its keys and help, from the action table. */
 void ui_help_new(struct ui *ui);
@@ -428,6 +479,44 @@ void ui_help_down(struct ui *ui, int count, const char *arg);
 void ui_help_up(struct ui *ui, int count, const char *arg);
 void ui_help_page_down(struct ui *ui, int count, const char *arg);
 void ui_help_page_up(struct ui *ui, int count, const char *arg);
+
+/* change.c: write actions, through the engine (ENGINE_CMD_CHANGE). */
+void ui_change_free_all(struct ui *ui);
+/* A row's flags with the pending changes and the tag drawn over them. */
+unsigned ui_change_flags(const struct ui *ui, const struct ui_row *r);
+/* True while a change is not yet safe in the store (quit waits). */
+bool ui_change_pending(const struct ui *ui);
+/* An engine event: true if it was a change's and is handled. */
+bool ui_change_event(struct ui *ui, const struct engine_event *ev);
+/* Marks row r (of account) read, if it is unread: the pager opened it. */
+void ui_change_mark_read(struct ui *ui, size_t account, const struct ui_row *r);
+void ui_change_toggle_read(struct ui *ui, int count, const char *arg);
+void ui_change_toggle_flag(struct ui *ui, int count, const char *arg);
+void ui_change_delete(struct ui *ui, int count, const char *arg);
+void ui_change_undelete(struct ui *ui, int count, const char *arg);
+void ui_change_move(struct ui *ui, int count, const char *arg);
+void ui_change_tag(struct ui *ui, int count, const char *arg);
+void ui_change_untag_all(struct ui *ui, int count, const char *arg);
+void ui_change_tag_prefix(struct ui *ui, int count, const char *arg);
+void ui_change_tag_pattern(struct ui *ui, int count, const char *arg);
+
+/* urls.c: the links of the pager's message; copy (OSC 52) or open. */
+void ui_urls_new(struct ui *ui);
+void ui_urls_free(struct ui *ui);
+void ui_urls_draw(struct ui *ui);
+/* Adds the http, https and mailto links of text (sanitized) to u. */
+void ui_urls_extract(struct ui_urls *u, const char *text);
+/* True if url may be copied or opened: an http, https or mailto URL of
+ * printable ASCII URL characters, at most 2048 bytes. */
+bool ui_urls_valid(const char *url);
+/* The OSC 52 sequence that puts url (valid) on the clipboard; malloc'd. */
+char *ui_urls_osc52(const char *url);
+void ui_urls_open(struct ui *ui, int count, const char *arg);
+void ui_urls_quit(struct ui *ui, int count, const char *arg);
+void ui_urls_next(struct ui *ui, int count, const char *arg);
+void ui_urls_prev(struct ui *ui, int count, const char *arg);
+void ui_urls_copy(struct ui *ui, int count, const char *arg);
+void ui_urls_launch(struct ui *ui, int count, const char *arg);
 
 /* status.c: the status line and the message line. */
 void ui_status_draw(struct ui *ui);

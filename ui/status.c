@@ -19,8 +19,10 @@ static void status_sync(struct ui *ui, char *buf, size_t size)
 	size_t len = 0;
 
 	buf[0] = '\0';
-	if (acc && acc->sync != UI_SYNC_IDLE)
-		len = (size_t)snprintf(buf, size, "%s%s%s  ",
+	if (acc && acc->offline)
+		len = (size_t)snprintf(buf, size, "offline  ");
+	if (acc && acc->sync != UI_SYNC_IDLE && len < size)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s%s  ",
 				       acc->sync == UI_SYNC_RUNNING ? "syncing " : "",
 				       acc->sync == UI_SYNC_FAILED ? "sync failed: " : "",
 				       acc->sync_text ? acc->sync_text : "");
@@ -42,6 +44,7 @@ void ui_status_draw(struct ui *ui)
 		case UI_VIEW_PAGER: ui_pager_describe(ui, left, sizeof(left)); break;
 		case UI_VIEW_ATTACH: snprintf(left, sizeof(left), "attachments"); break;
 		case UI_VIEW_HELP: snprintf(left, sizeof(left), "help"); break;
+		case UI_VIEW_URLS: snprintf(left, sizeof(left), "links"); break;
 		}
 		if (ui->count || ui->n_pending) {
 			size_t len = 0;

@@ -15,16 +15,9 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "core/util.h"
+#include "engine/change.h"
 #include "engine/engine.h"
 #include "mime/mime.h"
-
-static const struct {
-	const char *name;
-	char flag;
-} change_flags[] = {
-	{ "seen", 'S' }, { "read", 'S' }, { "replied", 'R' }, { "answered", 'R' },
-	{ "flagged", 'F' }, { "draft", 'D' }, { "deleted", 'T' }, { "passed", 'P' },
-};
 
 /* Sends the journal to account's server; prints what happened. */
 static void change_replay(struct config *cfg, const char *account)
@@ -41,82 +34,35 @@ static void change_replay(struct config *cfg, const char *account)
 	}
 }
 
-/* Locates id, applies fn locally and journals it; then replays. */
+/* Applies the change to message id locally (engine/change.c), then replays
+ * the journal when the change has to reach a server. */
 static int change_run(struct cli_ctx *ctx, const char *id, const char *what,
-		      int (*fn)(struct store *, const struct store_location *, const struct account *,
-				void *, struct journal_entry *, char **),
-		      void *arg)
+		      enum change_op op, const char *arg)
 {
 	struct config *cfg = cli_config(ctx);
-	struct store_location loc = { 0 };
-	struct journal_entry je = { 0 };
-	const struct account *a;
+	struct change_result res = { 0 };
 	struct store *s;
 	char *cause = NULL;
-	bool server;
-	int status = CLI_OK;
+	int rc;
 
 	if (!cfg)
 		return CLI_USAGE;
 	if (!(s = output_store_open(cfg, NULL, STORE_WRITE)))
 		return CLI_FAILED;
-	if (store_locate(s, id, &loc, &cause) < 0) {
-		fprintf(stderr, "petrel: %s\n", cause);
+	if ((rc = change_apply(s, cfg, id, op, arg, &res, &cause)) < 0) {
+		if (rc == -2)   /* no such message: the cause says it all */
+			fprintf(stderr, "petrel: %s\n", cause);
+		else
+			fprintf(stderr, "petrel: cannot %s: %s\n", what, cause);
 		free(cause);
 		store_close(&s);
 		return CLI_FAILED;
 	}
-	a = config_account(cfg, loc.account);
-	server = a && strcmp(config_account_type(a), "imap") == 0 && loc.uid;
-	if (store_begin(s, &cause) < 0 || fn(s, &loc, a, arg, &je, &cause) < 0 ||
-	    (server && je.op && store_journal_append(s, loc.account, &je, &cause) < 0) ||
-	    store_commit(s, &cause) < 0) {
-		fprintf(stderr, "petrel: cannot %s: %s\n", what, cause);
-		free(cause);
-		status = CLI_FAILED;
-	}
-	free(je.arg);
-	free(je.file);
 	store_close(&s);
-	if (status == CLI_OK && server && je.op)
-		change_replay(cfg, loc.account);
-	store_location_release(&loc);
-	return status;
-}
-
-static int change_flags_apply(struct store *s, const struct store_location *loc,
-			      const struct account *a, void *arg, struct journal_entry *je,
-			      char **cause)
-{
-	const char *changes = arg, *cur = store_maildir_flags(loc->path);
-	struct strbuf delta = STRBUF_INIT;
-	char want[16];
-	size_t n = 0;
-
-	(void)a;
-	for (const char *c = "DFPRST"; *c; c++) {
-		bool on = strchr(cur, *c) != NULL;
-		for (const char *p = changes; *p; p += 2)
-			if (p[1] == *c)
-				on = p[0] == '+';
-		if (on)
-			want[n++] = *c;
-		if (on != (strchr(cur, *c) != NULL) && *c != 'P')
-			strbuf_addf(&delta, "%c%c", on ? '+' : '-', *c);
-	}
-	want[n] = '\0';
-	if (store_set_flags(s, loc->path, want, cause) < 0) {
-		strbuf_release(&delta);
-		return -1;
-	}
-	if (delta.len) {
-		je->op = "flags";
-		je->folder = loc->folder;
-		je->uid = loc->uid;
-		je->arg = strbuf_detach(&delta);
-	}
-	strbuf_release(&delta);
-	return 0;
+	if (res.journaled)
+		change_replay(cfg, res.account);
+	change_result_release(&res);
+	return CLI_OK;
 }
 
 int cli_flag(struct cli_ctx *ctx, int argc, char **argv)
@@ -130,48 +76,18 @@ int cli_flag(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {
-		size_t k;
-		if (argv[i][0] != '+' && argv[i][0] != '-')
-			goto bad;
-		for (k = 0; k < ARRAY_SIZE(change_flags); k++)
-			if (strcasecmp(argv[i] + 1, change_flags[k].name) == 0)
-				break;
-		if (k == ARRAY_SIZE(change_flags))
-			goto bad;
-		strbuf_addf(&changes, "%c%c", argv[i][0], change_flags[k].flag);
-		continue;
-bad:
-		fprintf(stderr, "petrel: '%s' is not a flag change; write +seen, -flagged, ... "
-			"(seen, replied, flagged, draft, deleted, passed)\n", argv[i]);
-		strbuf_release(&changes);
-		return CLI_USAGE;
+		char f[3];
+		if (!change_flag_parse(argv[i], f)) {
+			fprintf(stderr, "petrel: '%s' is not a flag change; write +seen, -flagged, "
+				"... (seen, replied, flagged, draft, deleted, passed)\n", argv[i]);
+			strbuf_release(&changes);
+			return CLI_USAGE;
+		}
+		strbuf_addf(&changes, "%s", f);
 	}
-	rc = change_run(ctx, argv[1], "change the flags", change_flags_apply, changes.buf);
+	rc = change_run(ctx, argv[1], "change the flags", CHANGE_FLAGS, changes.buf);
 	strbuf_release(&changes);
 	return rc;
-}
-
-static int change_move_apply(struct store *s, const struct store_location *loc,
-			     const struct account *a, void *arg, struct journal_entry *je,
-			     char **cause)
-{
-	const char *dest = arg;
-	char *newpath = NULL;
-
-	(void)a;
-	if (strcmp(dest, loc->folder) == 0) {
-		*cause = xasprintf("the message is already in %s", dest);
-		return -1;
-	}
-	if (store_move_file(s, loc->path, loc->account, dest, &newpath, cause) < 0)
-		return -1;
-	je->op = "move";
-	je->folder = loc->folder;
-	je->uid = loc->uid;
-	je->arg = xstrdup(dest);
-	je->file = xstrdup(strrchr(newpath, '/') + 1);
-	free(newpath);
-	return 0;
 }
 
 int cli_move(struct cli_ctx *ctx, int argc, char **argv)
@@ -187,26 +103,7 @@ int cli_move(struct cli_ctx *ctx, int argc, char **argv)
 		free(why);
 		return CLI_USAGE;
 	}
-	return change_run(ctx, argv[1], "move the message", change_move_apply, argv[2]);
-}
-
-static int change_delete_apply(struct store *s, const struct store_location *loc,
-			       const struct account *a, void *arg, struct journal_entry *je,
-			       char **cause)
-{
-	const char *trash = a ? config_get(a, OPTION_TRASH_FOLDER) : "Trash";
-	bool expunge = !a || strcmp(config_get(a, OPTION_DELETE), "expunge") == 0 ||
-		       strcmp(loc->folder, trash) == 0;
-
-	(void)arg;
-	if (!expunge)
-		return change_move_apply(s, loc, a, (void *)trash, je, cause);
-	if (store_remove_file(s, loc->path, cause) < 0)
-		return -1;
-	je->op = "delete";
-	je->folder = loc->folder;
-	je->uid = loc->uid;
-	return 0;
+	return change_run(ctx, argv[1], "move the message", CHANGE_MOVE, argv[2]);
 }
 
 int cli_delete(struct cli_ctx *ctx, int argc, char **argv)
@@ -215,7 +112,7 @@ int cli_delete(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "usage: petrel delete ID\n");
 		return CLI_USAGE;
 	}
-	return change_run(ctx, argv[1], "delete the message", change_delete_apply, NULL);
+	return change_run(ctx, argv[1], "delete the message", CHANGE_DELETE, NULL);
 }
 
 /* petrel folder create|rename|delete ACCOUNT FOLDER [NEW]: like the message

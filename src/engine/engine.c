@@ -275,6 +275,8 @@ static bool engine_run(struct engine_worker *w, const struct engine_job *job)
 		return engine_op_watch(w);
 	case ENGINE_CMD_SEND:
 		return engine_op_send(w, job->arg, job->flags);
+	case ENGINE_CMD_CHANGE:
+		return engine_op_change(w, job->arg);
 	}
 	BUG("unknown engine command %d", (int)job->cmd);
 }

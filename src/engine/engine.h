@@ -19,6 +19,9 @@ enum engine_cmd {
 	ENGINE_CMD_FETCH_BODY, /* fetch the body of header-only message arg (an id) */
 	ENGINE_CMD_WATCH,   /* stay connected with IDLE on idle-folders until cancelled */
 	ENGINE_CMD_SEND,    /* deliver what is due in the send queue (arg: one ID, or NULL) */
+	ENGINE_CMD_CHANGE,  /* apply a change to messages locally (CHANGED follows at
+			     * once), then send the journal to the server; arg from
+			     * change_encode (engine/change.h) */
 };
 
 /* Flags of a command. */
@@ -39,7 +42,8 @@ enum engine_event_type {
 	ENGINE_EVENT_REPORT,  /* one service's net_report (check) */
 	ENGINE_EVENT_PROGRESS, /* text says what is being done; folder, done, total */
 	ENGINE_EVENT_CHANGED, /* the store changed (folder): readers reopen */
-	ENGINE_EVENT_NEW_MESSAGE, /* folder got message text (its id) by push or sync */
+	ENGINE_EVENT_NEW_MESSAGE, /* folder got message text (its id) by push, or
+				   * (text NULL) done new messages by a sync */
 	ENGINE_EVENT_ERROR,   /* something failed; text says what */
 	ENGINE_EVENT_DONE,    /* the command finished; ok says how */
 };
@@ -55,6 +59,7 @@ struct engine_event {
 	unsigned done, total;     /* PROGRESS */
 	bool ok;                  /* DONE */
 	bool cancelled;           /* DONE */
+	bool offline;             /* ERROR: the server could not be reached */
 	struct engine_event *next;
 };
 

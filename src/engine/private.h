@@ -19,6 +19,8 @@ struct net_cancel *engine_worker_cancel(const struct engine_worker *w);
 bool engine_op_check(struct engine_worker *w);
 bool engine_op_sync(struct engine_worker *w, const char *folder, unsigned flags);
 bool engine_op_fetch_body(struct engine_worker *w, const char *id);
+/* change.c: arg as made by change_encode. */
+bool engine_op_change(struct engine_worker *w, const char *arg);
 
 /* POP3 accounts (pop3.c): the sync of folder (NULL or INBOX), and the body
  * of the header-only copy at loc (message id) into store st. */

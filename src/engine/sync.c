@@ -114,6 +114,13 @@ static bool sync_one(struct engine_worker *w, struct imap_session *s, struct sto
 			    stats.expunged, stats.bodies,
 			    stats.uidvalidity_changed ? " (the server renumbered the folder)" : "");
 	engine_post(w, ev);
+	if (stats.new_headers) {
+		/* for "new mail" marks; text NULL: several, their count in done */
+		ev = engine_event_new(w, ENGINE_EVENT_NEW_MESSAGE);
+		ev->folder = xstrdup(f->local);
+		ev->done = stats.new_headers;
+		engine_post(w, ev);
+	}
 	ev = engine_event_new(w, ENGINE_EVENT_CHANGED);
 	ev->folder = xstrdup(f->local);
 	engine_post(w, ev);
@@ -133,7 +140,10 @@ static bool sync_imap(struct engine_worker *w, const char *only, unsigned flags)
 	bool ok = true, found = false;
 
 	if (!s || !imap_session_login(s, &r)) {
-		sync_error(w, NULL, r.error ? r.error : "cannot connect");
+		struct engine_event *ev = engine_event_new(w, ENGINE_EVENT_ERROR);
+		ev->text = xstrdup(r.error ? r.error : "cannot connect");
+		ev->offline = !r.connected;   /* not reached, rather than refused */
+		engine_post(w, ev);
 		ok = false;
 		goto out;
 	}

@@ -25,7 +25,8 @@ for line in open(src + "/keymaps/default.keys", encoding="utf-8"):
 def esc(s):
     return s.replace("\\", "\\e").replace("-", "\\-")
 titles = [("GLOBAL", "Everywhere"), ("FOLDERS", "Folder sidebar"), ("INDEX", "Message list"),
-          ("PAGER", "Pager"), ("ATTACH", "Attachment list"), ("HELP", "Help screen")]
+          ("PAGER", "Pager"), ("ATTACH", "Attachment list"), ("URLS", "Link list"),
+          ("HELP", "Help screen")]
 print(".SH KEYS")
 print("These are the keys of the default keymap; the help screen")
 print(".RB ( ? )")

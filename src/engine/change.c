@@ -1,0 +1,334 @@
+/*
+ * Changes to messages: the local part (store and journal, change_apply),
+ * shared by petrel flag/move/delete and the TUI, and the engine command
+ * that runs it on the account's thread (engine_op_change), then sends the
+ * journal to the server.  A change is safe once it is in the store and the
+ * journal (fsynced); the server part may wait for the next sync.
+ */
+#include "engine/change.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/util.h"
+#include "engine/private.h"
+
+static const struct {
+	const char *name;
+	char flag;
+} change_flag_names[] = {
+	{ "seen", 'S' }, { "read", 'S' }, { "replied", 'R' }, { "answered", 'R' },
+	{ "flagged", 'F' }, { "draft", 'D' }, { "deleted", 'T' }, { "passed", 'P' },
+};
+
+bool change_flag_parse(const char *word, char out[3])
+{
+	if (word[0] != '+' && word[0] != '-')
+		return false;
+	for (size_t k = 0; k < ARRAY_SIZE(change_flag_names); k++)
+		if (strcasecmp(word + 1, change_flag_names[k].name) == 0) {
+			out[0] = word[0];
+			out[1] = change_flag_names[k].flag;
+			out[2] = '\0';
+			return true;
+		}
+	return false;
+}
+
+static int change_flags_apply(struct store *s, const struct store_location *loc,
+			      const char *changes, struct journal_entry *je, char **cause)
+{
+	const char *cur = store_maildir_flags(loc->path);
+	struct strbuf delta = STRBUF_INIT;
+	char want[16];
+	size_t n = 0;
+
+	for (const char *c = "DFPRST"; *c; c++) {
+		bool on = strchr(cur, *c) != NULL;
+		for (const char *p = changes; p[0] && p[1]; p += 2)
+			if (p[1] == *c)
+				on = p[0] == '+';
+		if (on)
+			want[n++] = *c;
+		/* P (passed) has no IMAP flag: it stays local */
+		if (on != (strchr(cur, *c) != NULL) && *c != 'P')
+			strbuf_addf(&delta, "%c%c", on ? '+' : '-', *c);
+	}
+	want[n] = '\0';
+	if (store_set_flags(s, loc->path, want, cause) < 0) {
+		strbuf_release(&delta);
+		return -1;
+	}
+	if (delta.len) {
+		je->op = "flags";
+		je->folder = loc->folder;
+		je->uid = loc->uid;
+		je->arg = strbuf_detach(&delta);
+	}
+	strbuf_release(&delta);
+	return 0;
+}
+
+static int change_move_apply(struct store *s, const struct store_location *loc,
+			     const char *dest, struct journal_entry *je, char **cause)
+{
+	char *newpath = NULL;
+
+	if (!store_folder_valid(dest, cause))
+		return -1;
+	if (strcmp(dest, loc->folder) == 0) {
+		*cause = xasprintf("the message is already in %s", dest);
+		return -1;
+	}
+	if (store_move_file(s, loc->path, loc->account, dest, &newpath, cause) < 0)
+		return -1;
+	je->op = "move";
+	je->folder = loc->folder;
+	je->uid = loc->uid;
+	je->arg = xstrdup(dest);
+	je->file = xstrdup(strrchr(newpath, '/') + 1);
+	free(newpath);
+	return 0;
+}
+
+/* To trash-folder, or for good with delete = expunge or in the trash. */
+static int change_delete_apply(struct store *s, const struct store_location *loc,
+			       const struct account *a, struct journal_entry *je,
+			       const char **moved_to, char **cause)
+{
+	const char *trash = a ? config_get(a, OPTION_TRASH_FOLDER) : "Trash";
+	bool expunge = !a || strcmp(config_get(a, OPTION_DELETE), "expunge") == 0 ||
+		       strcmp(loc->folder, trash) == 0;
+
+	if (!expunge) {
+		*moved_to = trash;
+		return change_move_apply(s, loc, trash, je, cause);
+	}
+	if (store_remove_file(s, loc->path, cause) < 0)
+		return -1;
+	je->op = "delete";
+	je->folder = loc->folder;
+	je->uid = loc->uid;
+	return 0;
+}
+
+int change_apply(struct store *s, const struct config *cfg, const char *id, enum change_op op,
+		 const char *arg, struct change_result *res, char **cause)
+{
+	struct store_location loc = { 0 };
+	struct journal_entry je = { 0 };
+	const struct account *a;
+	const char *moved_to = NULL;
+	char *late = NULL;
+	bool server;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (store_locate(s, id, &loc, cause) < 0)
+		return -2;
+	a = config_account(cfg, loc.account);
+	server = a && strcmp(config_account_type(a), "imap") == 0 && loc.uid;
+	if (store_begin(s, cause) < 0)
+		goto out;
+	switch (op) {
+	case CHANGE_FLAGS:
+		rc = change_flags_apply(s, &loc, arg ? arg : "", &je, cause);
+		break;
+	case CHANGE_MOVE:
+		moved_to = arg;
+		rc = arg ? change_move_apply(s, &loc, arg, &je, cause) : -1;
+		if (!arg)
+			*cause = xstrdup("no folder to move to");
+		break;
+	case CHANGE_DELETE:
+		rc = change_delete_apply(s, &loc, a, &je, &moved_to, cause);
+		break;
+	}
+	if (rc == 0 && server && je.op)
+		rc = store_journal_append(s, loc.account, &je, cause);
+	/* commit even after a failure: the section must end; the first cause
+	 * is the one to report */
+	if (store_commit(s, &late) < 0 && rc == 0) {
+		*cause = late;
+		late = NULL;
+		rc = -1;
+	}
+	free(late);
+	if (rc == 0) {
+		res->account = xstrdup(loc.account);
+		res->folder = xstrdup(loc.folder);
+		res->dest = moved_to ? xstrdup(moved_to) : NULL;
+		res->journaled = server && je.op;
+	}
+out:
+	free(je.arg);
+	free(je.file);
+	store_location_release(&loc);
+	return rc;
+}
+
+void change_result_release(struct change_result *res)
+{
+	FREE_NULL(res->account);
+	FREE_NULL(res->folder);
+	FREE_NULL(res->dest);
+	res->journaled = false;
+}
+
+static const char *const change_op_names[] = {
+	[CHANGE_FLAGS] = "flags", [CHANGE_MOVE] = "move", [CHANGE_DELETE] = "delete",
+};
+
+/* The text is "OP ARG\nID\nID...": ARG (flags or a folder name) has no
+ * control characters, and message ids are one line each. */
+char *change_encode(enum change_op op, const char *arg, const char *const *ids, size_t n,
+		    char **cause)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	if (arg && strchr(arg, '\n')) {
+		*cause = xstrdup("a folder name cannot hold a line break");
+		return NULL;
+	}
+	strbuf_addf(&b, "%s%s%s", change_op_names[op], arg ? " " : "", arg ? arg : "");
+	for (size_t i = 0; i < n; i++) {
+		if (strchr(ids[i], '\n') || !*ids[i]) {
+			*cause = xstrdup("a message id with a line break cannot be changed here "
+					 "(petrel flag/move/delete can)");
+			strbuf_release(&b);
+			return NULL;
+		}
+		strbuf_addf(&b, "\n%s", ids[i]);
+	}
+	return strbuf_detach(&b);
+}
+
+bool change_decode(const char *text, enum change_op *op, const char **arg, char **buf,
+		   const char ***ids, size_t *n)
+{
+	char *copy = xstrdup(text), *line, *next, *sp;
+	size_t cap = 8;
+	bool found = false;
+
+	*buf = copy;
+	*ids = xcalloc(cap, sizeof(**ids));
+	*n = 0;
+	*arg = NULL;
+	next = strchr(copy, '\n');
+	if (next)
+		*next++ = '\0';
+	if ((sp = strchr(copy, ' '))) {
+		*sp = '\0';
+		*arg = sp + 1;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(change_op_names); k++)
+		if (strcmp(copy, change_op_names[k]) == 0) {
+			*op = (enum change_op)k;
+			found = true;
+		}
+	for (line = next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (*n == cap) {
+			cap *= 2;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		(*ids)[(*n)++] = line;
+	}
+	return found && *n > 0;
+}
+
+static void change_post(struct engine_worker *w, enum engine_event_type type,
+			const char *folder, char *text)
+{
+	struct engine_event *ev = engine_event_new(w, type);
+
+	ev->folder = folder ? xstrdup(folder) : NULL;
+	ev->text = text;
+	engine_post(w, ev);
+}
+
+/* Remembers folder (once) for the CHANGED events after the commit. */
+static void change_note_folder(char ***v, size_t *n, const char *folder)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], folder) == 0)
+			return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(folder);
+}
+
+bool engine_op_change(struct engine_worker *w, const char *text)
+{
+	const struct account *a = engine_worker_account(w);
+	enum change_op op = CHANGE_FLAGS;
+	const char *arg, **ids = NULL;
+	char *buf = NULL, *dir, *cause = NULL, **folders = NULL;
+	struct store *st = NULL;
+	size_t n = 0, failed = 0, n_folders = 0;
+	bool replay = false, ok = false;
+
+	if (!text || !change_decode(text, &op, &arg, &buf, &ids, &n)) {
+		change_post(w, ENGINE_EVENT_ERROR, NULL, xstrdup("a malformed change command"));
+		goto out;
+	}
+	dir = store_data_dir(a->config, a);
+	st = store_open(dir, STORE_WRITE, &cause);
+	free(dir);
+	/* one atomic section around the batch (change_apply's nest in it):
+	 * one commit for many messages, so readers reopen once, and a burst of
+	 * commits never outruns a reader's snapshot */
+	if (!st || store_begin(st, &cause) < 0) {
+		change_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+		cause = NULL;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct change_result res;
+
+		if (change_apply(st, a->config, ids[i], op, arg, &res, &cause) < 0) {
+			change_post(w, ENGINE_EVENT_ERROR, NULL,
+				    xasprintf("cannot change a message: %s", cause));
+			FREE_NULL(cause);
+			failed++;
+			continue;
+		}
+		if (strcmp(res.account, a->name) != 0) {
+			/* applied and journaled for its own account, whose next
+			 * sync sends it; only this account's journal is replayed */
+			change_post(w, ENGINE_EVENT_ERROR, NULL,
+				    xasprintf("a message of account %s was changed through %s; "
+					      "it reaches the server at %s's next sync",
+					      res.account, a->name, res.account));
+		}
+		replay = replay || res.journaled;
+		change_note_folder(&folders, &n_folders, res.folder);
+		if (res.dest)
+			change_note_folder(&folders, &n_folders, res.dest);
+		change_result_release(&res);
+	}
+	if (store_commit(st, &cause) < 0) {
+		change_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+		cause = NULL;
+		failed = n;
+	}
+	/* safe here: let the store go before the network part, so readers
+	 * and other writers are not held while the server is slow */
+	store_close(&st);
+	for (size_t i = 0; i < n_folders; i++)
+		change_post(w, ENGINE_EVENT_CHANGED, folders[i], NULL);
+	ok = failed == 0;
+	if (replay && !engine_op_sync(w, NULL, ENGINE_SYNC_REPLAY_ONLY))
+		ok = false;
+out:
+	store_close(&st);
+	for (size_t i = 0; i < n_folders; i++)
+		free(folders[i]);
+	free(folders);
+	free(buf);
+	free(ids);
+	free(cause);
+	return ok;
+}

@@ -1,0 +1,56 @@
+/*
+ * Changes to messages made by the user (flags, move, delete): applied to the
+ * store at once and written to the account's journal, which the engine
+ * replays to the server.  The CLI (petrel flag/move/delete) calls
+ * change_apply itself and then runs a replay; the TUI submits
+ * ENGINE_CMD_CHANGE so the account's engine thread stays the one writer.
+ */
+#ifndef PETREL_ENGINE_CHANGE_H
+#define PETREL_ENGINE_CHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+enum change_op {
+	CHANGE_FLAGS,   /* arg: "+S-F": Maildir flag letters to set (+) or clear (-) */
+	CHANGE_MOVE,    /* arg: the destination folder of the same account */
+	CHANGE_DELETE,  /* arg: NULL; to trash-folder, or for good (the delete option) */
+};
+
+/* What a change did, for the caller to report and to tell readers. */
+struct change_result {
+	char *account;   /* the message's account */
+	char *folder;    /* its folder before the change */
+	char *dest;      /* the folder it went to (a move), or NULL */
+	bool journaled;  /* the server has to be told: a replay is due */
+};
+
+/* Applies op to message id in s (opened STORE_WRITE) in one atomic
+ * section, and journals it when the message is an IMAP account's server
+ * copy (cfg says which accounts are IMAP).  Returns 0 with *res filled
+ * (release it with change_result_release), or -1 with *cause (malloc'd, a
+ * sentence for the user); nothing changed then.  -2 (with *cause) when the
+ * store has no message id. */
+int change_apply(struct store *s, const struct config *cfg, const char *id, enum change_op op,
+		 const char *arg, struct change_result *res, char **cause);
+void change_result_release(struct change_result *res);
+
+/* "+seen", "-flagged", ... to "+S", "-F" in out[3]; false for a word that
+ * is not a flag change.  The names are those of petrel flag. */
+bool change_flag_parse(const char *word, char out[3]);
+
+/* The argument of ENGINE_CMD_CHANGE: op with its arg, for ids[0..n).
+ * Malloc'd; NULL with *cause when an id cannot be carried (a newline). */
+char *change_encode(enum change_op op, const char *arg, const char *const *ids, size_t n,
+		    char **cause);
+
+/* The inverse: *arg points into a copy in *buf (malloc'd, the caller frees
+ * it), ids into the same copy (*ids malloc'd).  False for a malformed
+ * string. */
+bool change_decode(const char *text, enum change_op *op, const char **arg, char **buf,
+		   const char ***ids, size_t *n);
+
+#endif

@@ -43,7 +43,7 @@ start_proxy() {  # start_proxy ARGS...: sets $pport
 	python3 "$PETREL_SRC/tests/faultproxy.py" --listen-port 0 \
 		--target-port "$PETREL_TEST_IMAPS_PORT" "$@" >"$T/proxy.out" 2>&1 &
 	proxy=$!
-	for _ in $(seq 200); do [ -s "$T/proxy.out" ] && break; sleep 0.05; done
+	for _ in $(seq 200); do grep -q '^listening [0-9]' "$T/proxy.out" && break; sleep 0.05; done
 	pport=$(awk '/^listening/{print $2}' "$T/proxy.out")
 }
 stop_proxy() { kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null; proxy=; }

@@ -343,8 +343,9 @@ int pop3_list_all(struct pop3_session *s, struct pop3_list *l, const struct pop3
 		if (nl)
 			*nl = '\0';
 		if (!pop3_list_parse(p, max, &num, &rest) || !pop3_list_set_size(&l->v[num - 1], rest)) {
-			char *safe = sanitize_line(p);
-			*cause = xasprintf("%s sent a LIST line that makes no sense: \"%.60s\"; the "
+			/* cut before sanitizing: cutting after could split a character */
+			char *safe = sanitize(p, strnlen(p, 60), 0);
+			*cause = xasprintf("%s sent a LIST line that makes no sense: \"%s\"; the "
 					   "connection was dropped", s->url.host, safe);
 			free(safe);
 			pop3_session_drop(s);

@@ -207,8 +207,12 @@ static int pop3_list_digest_one(void *arg, unsigned num, const char *hdr, size_t
 
 	(void)cause;
 	if (hdr) {
+		/* all len bytes: a NUL from the server must not make the copy
+		 * shorter than hlen says (xstrndup would stop there) */
 		free(l->v[num - 1].hdr);
-		l->v[num - 1].hdr = xstrndup(hdr, len);
+		l->v[num - 1].hdr = xmalloc(len + 1);
+		memcpy(l->v[num - 1].hdr, hdr, len);
+		l->v[num - 1].hdr[len] = '\0';
 		l->v[num - 1].hlen = len;
 	}
 	return 0;

@@ -11,8 +11,23 @@ petrel=$1
 . "$PETREL_SRC/tests/lib.sh"
 need_servers
 T=$(mktemp -d)
+F=SecretsTest$$   # a folder of its own: the servers outlive one build's tests
 watch_pid=
-cleanup() { [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null; rm -rf "$T"; }
+imap() {  # imap CODE: runs python CODE with M logged in as alice
+	python3 - "$1" <<'PY'
+import imaplib, os, ssl, sys
+ctx = ssl.create_default_context(cafile=os.environ["PETREL_TEST_CA"])
+M = imaplib.IMAP4_SSL(os.environ["PETREL_TEST_HOST"], int(os.environ["PETREL_TEST_IMAPS_PORT"]), ssl_context=ctx)
+M.login("alice", os.environ["PETREL_TEST_ALICE_PASS"])
+exec(sys.argv[1])
+M.logout()
+PY
+}
+cleanup() {
+	[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
+	imap "M.delete('$F')" >/dev/null 2>&1
+	rm -rf "$T"
+}
 trap cleanup EXIT
 H=$PETREL_TEST_HOST
 PW=$PETREL_TEST_ALICE_PASS
@@ -65,7 +80,8 @@ pl() { "$petrel" -c "$T/config" "$@"; }
 
 p check s >"$T/check.out" 2>"$T/check.err"
 expect_status "check with password-command" 0 "$?"
-pl sync s >"$T/sync.out" 2>"$T/sync.err"
+imap "M.create('$F'); M.append('$F', None, None, b'From: x@example.org\\r\\nSubject: on the server\\r\\nMessage-ID: <secrets-$$@test>\\r\\n\\r\\nhello\\r\\n')"
+pl sync s --folder "$F" >"$T/sync.out" 2>"$T/sync.err"
 expect_status "sync with password-command" 0 "$?"
 expect_contains "debug output is on (PETREL_DEBUG=stderr)" "$T/check.err" "imap"
 [ -s "$T/petrel.log" ] && t_ok "log-file written" || t_fail "log-file written"
@@ -130,8 +146,15 @@ else t_ok "no message text ran as a command"; fi
 if grep -qE 'touch|pwned|`|rm -rf' "$T/argv.log"; then t_fail "message text in an argument vector"
 else t_ok "no message text in any argument vector"; fi
 
-# --- a flag change writes the journal ----------------------------------
-[ -n "$id" ] && p flag "$id" +flagged >/dev/null 2>&1
+# --- a flag change with the server unreachable stays in the journal -------
+sed -i "s|^imap = .*|imap = imaps://$H:1|" "$T/config"
+sid=$(p list --json --limit 0 --account s --folder "$F" 2>/dev/null |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+p flag "$sid" +flagged >"$T/flag.out" 2>"$T/flag.err"
+for f in .petrel-journal .petrel-state; do
+	[ -n "$(find "$T/data" -name "$f")" ] && t_ok "a $f file is among those checked" ||
+		t_fail "no $f file in the data dir"
+done
 
 # --- the password appears nowhere ------------------------------------------
 [ -s "$T/debug.log" ] && t_ok "PETREL_DEBUG=FILE written" || t_fail "PETREL_DEBUG=FILE written"

@@ -7,8 +7,8 @@
  * picks the read size; the rest is what the server says.
  *
  * Known and not ours: libetpan 1.9.4 (Debian 12) dereferences NULL on a
- * status response with a response code and no text ("A1 NO [ALERT]" CRLF);
- * see doc/SECURITY.md.  Inputs with "]" then only spaces before a line end or a NUL
+ * status response with the ALERT code and no text ("A1 NO [ALERT]" CRLF: it
+ * strdup()s the missing text); see doc/SECURITY.md.  Inputs with "]" then only spaces before a line end or a NUL
  * are skipped so that the fuzzer looks for something new.
  */
 #include "imap/private.h"

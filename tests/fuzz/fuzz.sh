@@ -53,7 +53,7 @@ echo "fuzz_$name: fuzzing for ${secs}s from ${existing[*]}"
 	"$work" "${existing[@]}" >"$art/fuzz.log" 2>&1
 rc=$?
 # the summary: the last status line (#N DONE cov: ft: corp: exec/s) and the stats
-grep -E '^#[0-9]+ +(DONE|INITED)|^stat::' "$art/fuzz.log" | tail -n 8
+grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)|^stat::' "$art/fuzz.log" | tail -n 8
 if [ $rc != 0 ]; then
 	tail -n 60 "$art/fuzz.log"
 	echo "fuzz_$name: a finding, input saved in $art (see $art/fuzz.log)" >&2

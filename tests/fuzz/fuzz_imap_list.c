@@ -24,7 +24,7 @@ static bool libetpan_known_crash(const uint8_t *data, size_t size)
 		size_t j = i + 1;
 		if (data[i] != ']')
 			continue;
-		while (j < size && data[j] == ' ')
+		while (j < size && (data[j] == ' ' || data[j] == '\t'))
 			j++;
 		if (j == size || data[j] == '\r' || data[j] == '\n' || data[j] == '\0')
 			return true;

@@ -7,7 +7,8 @@ build_pkgs=(meson ninja-build pkg-config gcc libncurses-dev libgnutls28-dev
             libetpan-dev libnotmuch-dev zlib1g-dev)
 test_pkgs=(libcmocka-dev gnutls-bin dovecot-imapd dovecot-pop3d dovecot-lmtpd
            postfix libsasl2-modules courier-base courier-authdaemon
-           courier-authlib-userdb gamin tmux python3 notmuch valgrind procps)
+           courier-authlib-userdb gamin tmux python3 notmuch valgrind procps
+           clang libclang-rt-14-dev)  # libFuzzer for tests/fuzz
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/util.h"
 #include "mime/mime.h"
 
@@ -81,7 +82,18 @@ struct config *cli_config(struct cli_ctx *ctx)
 		fprintf(stderr, "petrel: %s\n", cause);
 		free(cause);
 	} else {
+		const char *log = config_global(ctx->config, OPTION_LOG_FILE);
+
 		mime_set_html_command(config_global(ctx->config, OPTION_HTML_COMMAND));
+		/* PETREL_DEBUG (opened in main) wins over the file's log-file */
+		if (log && *log && !getenv("PETREL_DEBUG")) {
+			char *full = config_expand_path(log);
+			if (!log_open(full, &cause)) {
+				fprintf(stderr, "petrel: %s (logging stays off)\n", cause);
+				free(cause);
+			}
+			free(full);
+		}
 	}
 	free(path);
 	return ctx->config;

@@ -207,8 +207,12 @@ static int pop3_list_digest_one(void *arg, unsigned num, const char *hdr, size_t
 
 	(void)cause;
 	if (hdr) {
+		/* all len bytes: a NUL from the server must not make the copy
+		 * shorter than hlen says (xstrndup would stop there) */
 		free(l->v[num - 1].hdr);
-		l->v[num - 1].hdr = xstrndup(hdr, len);
+		l->v[num - 1].hdr = xmalloc(len + 1);
+		memcpy(l->v[num - 1].hdr, hdr, len);
+		l->v[num - 1].hdr[len] = '\0';
 		l->v[num - 1].hlen = len;
 	}
 	return 0;
@@ -343,8 +347,9 @@ int pop3_list_all(struct pop3_session *s, struct pop3_list *l, const struct pop3
 		if (nl)
 			*nl = '\0';
 		if (!pop3_list_parse(p, max, &num, &rest) || !pop3_list_set_size(&l->v[num - 1], rest)) {
-			char *safe = sanitize_line(p);
-			*cause = xasprintf("%s sent a LIST line that makes no sense: \"%.60s\"; the "
+			/* cut before sanitizing: cutting after could split a character */
+			char *safe = sanitize(p, strnlen(p, 60), 0);
+			*cause = xasprintf("%s sent a LIST line that makes no sense: \"%s\"; the "
 					   "connection was dropped", s->url.host, safe);
 			free(safe);
 			pop3_session_drop(s);

@@ -489,8 +489,9 @@ enum pop3_status pop3_session_status(struct pop3_session *s, const char **text, 
 		return POP3_ERR;
 	}
 	/* Not an answer: whatever we pair with commands from here is a guess. */
-	safe = sanitize_line(l->buf);
-	*cause = xasprintf("%s answered something that is not POP3 (\"%.60s\"); the connection "
+	/* cut before sanitizing: cutting after could split a character */
+	safe = sanitize(l->buf, strnlen(l->buf, 60), 0);
+	*cause = xasprintf("%s answered something that is not POP3 (\"%s\"); the connection "
 			   "was dropped", s->url.host, safe);
 	free(safe);
 	s->usable = false;

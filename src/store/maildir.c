@@ -100,7 +100,7 @@ int store_folder_create(struct store *s, const char *account, const char *folder
 	return rc;
 }
 
-static int maildir_fsync_dir(const char *dir)
+int maildir_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc;

@@ -25,6 +25,10 @@ char *maildir_deliver(const char *dir, const char *data, size_t len, const char 
 /* mkdir -p, mode 0700.  0 or -1 with *cause. */
 int maildir_mkdirs(const char *path, char **cause);
 
+/* fsyncs directory dir, so that a rename or link in it is durable; -1 with
+ * errno set on failure. */
+int maildir_fsync_dir(const char *dir);
+
 /* A notmuch status as words, with the database's own message if any. */
 char *store_status_text(struct store *s, notmuch_status_t st);
 

@@ -49,18 +49,6 @@ char *store_queue_dir(const struct config *cfg, const struct account *a)
 	return dir;
 }
 
-static int queue_fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* Writes data to dir/tmp-NAME, fsyncs and closes it.  The path, or NULL. */
 static char *queue_write_tmp(const char *dir, const char *name, const char *data, size_t len,
 			     char **cause)
@@ -138,7 +126,7 @@ int store_queue_add(const char *qdir, const char *msg, size_t len, char **id, ch
 		goto out;
 	}
 	unlink(tmp);
-	if (queue_fsync_dir(qdir) < 0) {
+	if (maildir_fsync_dir(qdir) < 0) {
 		*cause = xasprintf("cannot sync %s: %s", qdir, strerror(errno));
 		/* the entry may not survive a crash: say so, but it is there */
 		goto out;
@@ -183,7 +171,7 @@ int store_queue_save(const char *qdir, const struct queue_entry *e, char **cause
 		unlink(tmp);
 		goto out;
 	}
-	if (queue_fsync_dir(qdir) < 0) {
+	if (maildir_fsync_dir(qdir) < 0) {
 		*cause = xasprintf("cannot sync %s: %s", qdir, strerror(errno));
 		goto out;
 	}
@@ -484,7 +472,7 @@ int store_queue_remove(const char *qdir, const char *id, char **cause)
 		*cause = xasprintf("cannot remove %s: %s", eml, strerror(errno));
 		goto out;
 	}
-	if (queue_fsync_dir(qdir) < 0) {
+	if (maildir_fsync_dir(qdir) < 0) {
 		*cause = xasprintf("cannot sync %s: %s", qdir, strerror(errno));
 		goto out;
 	}

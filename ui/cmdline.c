@@ -264,21 +264,7 @@ void ui_cmdline_key(struct ui *ui, int key)
 	}
 	if (key >= ' ' && key != 127 && !(key & (UI_KEY_FN | UI_KEY_META)) && key <= 0x10FFFF &&
 	    b->len < 4096) {
-		char u[4];
-		size_t n;
-		if (key < 0x80) {
-			u[0] = (char)key; n = 1;
-		} else if (key < 0x800) {
-			u[0] = (char)(0xC0 | (key >> 6)); u[1] = (char)(0x80 | (key & 0x3F)); n = 2;
-		} else if (key < 0x10000) {
-			u[0] = (char)(0xE0 | (key >> 12)); u[1] = (char)(0x80 | ((key >> 6) & 0x3F));
-			u[2] = (char)(0x80 | (key & 0x3F)); n = 3;
-		} else {
-			u[0] = (char)(0xF0 | (key >> 18)); u[1] = (char)(0x80 | ((key >> 12) & 0x3F));
-			u[2] = (char)(0x80 | ((key >> 6) & 0x3F)); u[3] = (char)(0x80 | (key & 0x3F));
-			n = 4;
-		}
-		strbuf_add(b, u, n);
+		strbuf_add_utf8(b, (uint32_t)key);
 	}
 }
 

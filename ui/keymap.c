@@ -88,23 +88,12 @@ const char *ui_key_name(int key, char *buf, size_t size)
 	} else if (key == 127) {
 		snprintf(buf, size, "Backspace");
 	} else {
-		char u[8];
-		size_t n;
+		struct strbuf u = STRBUF_INIT;
 
-		/* encode as UTF-8 by hand: the locale may not be UTF-8 */
-		if (key < 0x80) {
-			u[0] = (char)key; n = 1;
-		} else if (key < 0x800) {
-			u[0] = (char)(0xC0 | (key >> 6)); u[1] = (char)(0x80 | (key & 0x3F)); n = 2;
-		} else if (key < 0x10000) {
-			u[0] = (char)(0xE0 | (key >> 12)); u[1] = (char)(0x80 | ((key >> 6) & 0x3F));
-			u[2] = (char)(0x80 | (key & 0x3F)); n = 3;
-		} else {
-			u[0] = (char)(0xF0 | (key >> 18)); u[1] = (char)(0x80 | ((key >> 12) & 0x3F));
-			u[2] = (char)(0x80 | ((key >> 6) & 0x3F)); u[3] = (char)(0x80 | (key & 0x3F)); n = 4;
-		}
-		u[n] = '\0';
-		snprintf(buf, size, "%s", u);
+		/* UTF-8 whatever the locale is */
+		strbuf_add_utf8(&u, (uint32_t)key);
+		snprintf(buf, size, "%s", strbuf_str(&u));
+		strbuf_release(&u);
 	}
 	return buf;
 }

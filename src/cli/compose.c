@@ -31,7 +31,6 @@
 #include "store/store.h"
 
 #define COMPOSE_MAX_DRAFT (64u << 20)
-#define COMPOSE_MAX_MESSAGE (256u << 20)
 
 enum compose_mode { COMPOSE_SEND, COMPOSE_PRINT, COMPOSE_POSTPONE };
 
@@ -567,49 +566,15 @@ out:
 static char *compose_load(struct cli_ctx *ctx, const char *id, char **account, size_t *len)
 {
 	struct config *cfg = cli_config(ctx);
-	struct store_location loc = { 0 };
-	struct store *s;
-	char *cause = NULL, *data;
+	char *why = NULL, *data;
 
-	if (!cfg || !(s = output_store_open(cfg, NULL, STORE_READ)))
+	if (!cfg)
 		return NULL;
-	if (store_locate(s, id, &loc, &cause) < 0) {
-		fprintf(stderr, "petrel: %s\n", cause);
-		free(cause);
-		store_close(&s);
-		return NULL;
-	}
-	store_close(&s);
-	if (loc.partial && config_account(cfg, loc.account)) {
-		char *why = output_engine_run(cfg, loc.account, ENGINE_CMD_FETCH_BODY, id, 0,
-					      "fetching the message from the server...");
-
-		if (why) {
-			char *safe = sanitize_line(why);
-
-			fprintf(stderr, "petrel: the body of the message is not here and could not "
-				"be fetched (%s); only its headers are used\n", safe);
-			free(safe);
-			free(why);
-		} else {
-			store_location_release(&loc);
-			if (!(s = output_store_open(cfg, NULL, STORE_READ)) ||
-			    store_locate(s, id, &loc, &cause) < 0) {
-				fprintf(stderr, "petrel: %s\n", cause ? cause : "the store went away");
-				free(cause);
-				store_close(&s);
-				return NULL;
-			}
-			store_close(&s);
-		}
-	}
-	data = store_read_file(loc.path, COMPOSE_MAX_MESSAGE, len, &cause);
-	if (!data) {
-		fprintf(stderr, "petrel: %s\n", cause);
-		free(cause);
-	}
-	*account = xstrdup(loc.account);
-	store_location_release(&loc);
+	data = output_message_load(cfg, NULL, id, len, account, &why);
+	if (why)
+		fprintf(stderr, "petrel: the body of the message is not here and could not be "
+			"fetched (%s); only its headers are used\n", why);
+	free(why);
 	return data;
 }
 

@@ -14,6 +14,8 @@
 #include "engine/engine.h"
 #include "mime/mime.h"
 
+#define OUTPUT_MAX_MESSAGE (256u << 20)
+
 void output_json_string(FILE *f, const char *s)
 {
 	char *safe = sanitize(s ? s : "", s ? strlen(s) : 0, SANITIZE_NO_TABS);
@@ -119,6 +121,61 @@ struct store *output_store_open(const struct config *cfg, const char *account,
 	}
 	free(dir);
 	return s;
+}
+
+/* Looks id up again: a fetched body replaced its file. */
+static int output_locate(const struct config *cfg, const char *account, const char *id,
+			 struct store_location *loc)
+{
+	struct store *s = output_store_open(cfg, account, STORE_READ);
+	char *cause = NULL;
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = store_locate(s, id, loc, &cause);
+	if (rc < 0) {
+		fprintf(stderr, "petrel: %s\n", cause);
+		free(cause);
+	}
+	store_close(&s);
+	return rc;
+}
+
+char *output_message_load(struct config *cfg, const char *account, const char *id, size_t *len,
+			  char **owner, char **why)
+{
+	struct store_location loc = { 0 };
+	char *cause = NULL, *data, *failed;
+
+	*why = NULL;
+	if (output_locate(cfg, account, id, &loc) < 0)
+		return NULL;
+	if (loc.partial) {
+		failed = config_account(cfg, loc.account)
+				 ? output_engine_run(cfg, loc.account, ENGINE_CMD_FETCH_BODY, id, 0,
+						     "fetching the message from the server...")
+				 : xasprintf("account '%s' is not in the configuration", loc.account);
+		if (failed) {
+			*why = sanitize_line(failed);  /* the server's words, maybe */
+			free(failed);
+		} else {
+			store_location_release(&loc);
+			if (output_locate(cfg, account, id, &loc) < 0)
+				return NULL;
+		}
+	}
+	data = store_read_file(loc.path, OUTPUT_MAX_MESSAGE, len, &cause);
+	if (!data) {
+		fprintf(stderr, "petrel: %s\n", cause);
+		free(cause);
+		free(*why);
+		*why = NULL;
+	} else if (owner) {
+		*owner = xstrdup(loc.account);
+	}
+	store_location_release(&loc);
+	return data;
 }
 
 bool output_parse_limit(const char *s, unsigned *limit)

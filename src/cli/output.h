@@ -30,6 +30,15 @@ struct store *output_store_open(const struct config *cfg, const char *account,
 char *output_engine_run(struct config *cfg, const char *account, int cmd, const char *arg,
 			unsigned flags, const char *busy);
 
+/* The bytes of stored message id (in account's store, or the global one; at
+ * most 256 MiB).  When only its headers are here, its body is fetched first;
+ * if that cannot be done, *why (NULL otherwise) says why in sanitized words
+ * and the headers alone are returned.  *owner, if owner is not NULL, gets
+ * the message's account.  Caller frees all three.  NULL after printing the
+ * problem. */
+char *output_message_load(struct config *cfg, const char *account, const char *id, size_t *len,
+			  char **owner, char **why);
+
 /* Parses a --limit value; false (after printing) if invalid. */
 bool output_parse_limit(const char *s, unsigned *limit);
 

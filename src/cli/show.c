@@ -19,60 +19,21 @@
 #include "engine/engine.h"
 #include "mime/mime.h"
 
-#define SHOW_MAX_MESSAGE (256u << 20)
-
-/* Finds id, fetching its body if need be; returns the file's bytes. */
-static char *show_load(struct cli_ctx *ctx, const char *account, const char *id, bool fetch,
-		       size_t *len, char **note)
+/* Finds id, fetching its body if need be; returns the file's bytes, with a
+ * note for the reader when the body is still not here. */
+static char *show_load(struct cli_ctx *ctx, const char *account, const char *id, size_t *len,
+		       char **note)
 {
 	struct config *cfg = cli_config(ctx);
-	struct store_location loc = { 0 };
-	struct store *s;
-	char *cause = NULL, *data = NULL;
+	char *why = NULL, *data;
 
 	if (!cfg)
 		return NULL;
-	if (!(s = output_store_open(cfg, account, STORE_READ)))
-		return NULL;
-	if (store_locate(s, id, &loc, &cause) < 0) {
-		fprintf(stderr, "petrel: %s\n", cause);
-		free(cause);
-		store_close(&s);
-		return NULL;
-	}
-	store_close(&s);
-	if (loc.partial && fetch) {
-		char *why = config_account(cfg, loc.account)
-				    ? output_engine_run(cfg, loc.account, ENGINE_CMD_FETCH_BODY, id, 0,
-							"fetching the message from the server...")
-				    : xasprintf("account '%s' is not in the configuration", loc.account);
-		if (why) {
-			char *safe = sanitize_line(why);  /* the server's words, maybe */
-			*note = xasprintf("[The body of this message is not downloaded yet, and it "
-					  "could not be fetched now: %s]", safe);
-			free(safe);
-			free(why);
-		} else {
-			/* the file was replaced: look it up again */
-			store_location_release(&loc);
-			if (!(s = output_store_open(cfg, account, STORE_READ)) ||
-			    store_locate(s, id, &loc, &cause) < 0) {
-				fprintf(stderr, "petrel: %s\n", cause ? cause : "the store went away");
-				free(cause);
-				store_close(&s);
-				return NULL;
-			}
-			store_close(&s);
-		}
-	} else if (loc.partial) {
-		*note = xstrdup("[The body of this message is not downloaded yet.]");
-	}
-	data = store_read_file(loc.path, SHOW_MAX_MESSAGE, len, &cause);
-	if (!data) {
-		fprintf(stderr, "petrel: %s\n", cause);
-		free(cause);
-	}
-	store_location_release(&loc);
+	data = output_message_load(cfg, account, id, len, NULL, &why);
+	if (why)
+		*note = xasprintf("[The body of this message is not downloaded yet, and it "
+				  "could not be fetched now: %s]", why);
+	free(why);
 	return data;
 }
 
@@ -119,7 +80,7 @@ int cli_show(struct cli_ctx *ctx, int argc, char **argv)
 			"characters and all; send it to a file or a pipe, not the terminal\n");
 		return CLI_USAGE;
 	}
-	data = show_load(ctx, account, argv[optind], true, &len, &note);
+	data = show_load(ctx, account, argv[optind], &len, &note);
 	if (!data) {
 		free(note);
 		return CLI_FAILED;
@@ -175,7 +136,7 @@ int cli_save(struct cli_ctx *ctx, int argc, char **argv)
 		fputs(usage, stderr);
 		return CLI_USAGE;
 	}
-	data = show_load(ctx, account, argv[optind], true, &len, &note);
+	data = show_load(ctx, account, argv[optind], &len, &note);
 	if (!data)
 		return CLI_FAILED;
 	if (note) {

@@ -21,18 +21,25 @@ const char *imap_session_said(const struct imap_session *s)
 char *imap_session_error(struct imap_session *s, const char *what, int rc)
 {
 	if (rc == MAILIMAP_ERROR_STREAM) {
+		const char *guard = net_stream_guard_error(s->imap->imap_stream);
 		const char *why = net_stream_compress_error(s->imap->imap_stream);
 
 		s->usable = false;
+		if (guard)
+			return xasprintf("%s: %s: %s", what, s->url.host, guard);
 		if (why)
 			return xasprintf("%s: %s on the compressed connection to %s; it was dropped "
 					 "(if this happens again, set compress = off for this account)",
 					 what, why, s->url.host);
 		return xasprintf("%s: the connection to %s was lost", what, s->url.host);
 	}
-	if (rc == MAILIMAP_ERROR_PARSE)
-		return xasprintf("%s: %s sent a response petrel cannot understand", what,
-				 s->url.host);
+	if (rc == MAILIMAP_ERROR_PARSE) {
+		/* where the next response starts is unknown now: reading on would
+		 * take the rest of this one for responses */
+		s->usable = false;
+		return xasprintf("%s: %s sent a response petrel cannot understand; petrel "
+				 "closed the connection", what, s->url.host);
+	}
 	return xasprintf("%s: %s", what, imap_session_said(s));
 }
 
@@ -101,9 +108,12 @@ struct imap_session *imap_session_connect(const struct account *a, struct net_ca
 	stream = net_open(a, &s->url, &s->params, r, &need_starttls);
 	if (!stream)
 		goto fail;
+	net_stream_guard(stream);
 	rc = mailimap_connect(s->imap, stream);
 	if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		if (rc == MAILIMAP_ERROR_STREAM)
+		if (rc == MAILIMAP_ERROR_STREAM && net_stream_guard_error(stream))
+			net_report_fail(r, "%s: %s", s->url.host, net_stream_guard_error(stream));
+		else if (rc == MAILIMAP_ERROR_STREAM)
 			net_report_fail(r, "the connection to %s was lost before its greeting",
 					s->url.host);
 		else

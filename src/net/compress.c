@@ -306,45 +306,79 @@ static mailstream_low_driver compress_driver = {
 	.mailstream_interrupt_idle = compress_idle_unsupported,
 };
 
+/* The slot of s holding the layer COMPRESS goes on: under the guard. */
+static mailstream_low **compress_slot(mailstream *s, mailstream_low **guard)
+{
+	bool pending;
+	mailstream_low **below;
+
+	*guard = mailstream_get_low(s);
+	below = guard_below(*guard, &pending);
+	if (below)
+		return below;
+	*guard = NULL;
+	return &s->low;
+}
+
 bool net_stream_compress(mailstream *s, char **cause)
 {
-	mailstream_low *low = mailstream_get_low(s), *top;
+	mailstream_low *guard, **slot = compress_slot(s, &guard), *top;
 	struct compress_layer *c;
 
-	if (low->driver == &compress_driver)
+	if ((*slot)->driver == &compress_driver)
 		BUG("COMPRESS twice on one stream");
-	/* Whatever libetpan read past the server's OK is already compressed;
-	 * it goes into the layer instead of being parsed as text. */
-	if (s->read_buffer_len > COMPRESS_IN_SIZE) {
+	c = xcalloc(1, sizeof(*c));
+	/* Whatever was read past the server's OK is already compressed; it
+	 * goes into the layer instead of being parsed as text.  The guard
+	 * passes libetpan one line at a time, so it is all still raw there. */
+	if (guard) {
+		size_t n = guard_take_raw(guard, c->in, sizeof(c->in));
+		if (n == (size_t)-1 || s->read_buffer_len) {
+			free(c);
+			*cause = xstrdup("the server sent too much right after agreeing to COMPRESS");
+			return false;
+		}
+		c->in_len = n;
+	} else if (s->read_buffer_len > COMPRESS_IN_SIZE) {
+		free(c);
 		*cause = xstrdup("the server sent too much right after agreeing to COMPRESS");
 		return false;
-	}
-	c = xcalloc(1, sizeof(*c));
-	c->lower = low;
-	c->z = net_deflate_new();
-	if (s->read_buffer_len) {
+	} else if (s->read_buffer_len) {
 		memcpy(c->in, s->read_buffer, s->read_buffer_len);
 		c->in_len = s->read_buffer_len;
 		s->read_buffer_len = 0;
 	}
+	c->lower = *slot;
+	c->z = net_deflate_new();
 	top = mailstream_low_new(c, &compress_driver);
 	if (!top)
 		BUG("out of memory in mailstream_low_new");
-	mailstream_set_low(s, top);
+	*slot = top;
 	log_debug("net: COMPRESS=DEFLATE active");
 	return true;
 }
 
+static struct compress_layer *compress_layer_of(mailstream *s)
+{
+	mailstream_low *guard;
+	mailstream_low **slot;
+
+	if (!s)
+		return NULL;
+	slot = compress_slot(s, &guard);
+	return (*slot)->driver == &compress_driver ? (*slot)->data : NULL;
+}
+
 bool net_stream_is_compressed(mailstream *s)
 {
-	return s && mailstream_get_low(s)->driver == &compress_driver;
+	return compress_layer_of(s) != NULL;
 }
 
 const char *net_stream_compress_error(mailstream *s)
 {
-	if (!net_stream_is_compressed(s))
-		return NULL;
-	return ((struct compress_layer *)mailstream_get_low(s)->data)->error;
+	struct compress_layer *c = compress_layer_of(s);
+
+	return c ? c->error : NULL;
 }
 
 mailstream_low *compress_lower(mailstream_low *low, bool *pending)

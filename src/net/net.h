@@ -122,6 +122,18 @@ int net_deflate_inflate(struct net_deflate *z, const void *in, size_t in_len, si
 /* Sleeps up to seconds, returning early (false) if cancel is triggered. */
 bool net_sleep(unsigned ms, struct net_cancel *cancel);
 
+/* The guard (guard.c): a layer on top of an IMAP stream, put there before
+ * the greeting, that keeps what libetpan's parser does not survive away from
+ * it (a response code without text, a NUL in a line) and closes the
+ * connection on a line longer than NET_GUARD_LINE_MAX or an announced
+ * literal larger than NET_GUARD_LITERAL_MAX.  STARTTLS and COMPRESS go
+ * under it. */
+#define NET_GUARD_LINE_MAX (16u << 20)
+#define NET_GUARD_LITERAL_MAX (256u << 20)
+void net_stream_guard(mailstream *s);
+/* Why the guard closed s (a line too long, ...), or NULL. */
+const char *net_stream_guard_error(mailstream *s);
+
 /* Bytes moved through every stream of this process (for the status line). */
 unsigned long long net_bytes_in(void);
 unsigned long long net_bytes_out(void);

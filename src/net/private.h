@@ -22,4 +22,15 @@ int stream_wait(int fd, short events, unsigned timeout, struct net_cancel *cance
  * otherwise. */
 mailstream_low *compress_lower(mailstream_low *low, bool *pending);
 
+/* If low is the guard layer: where it keeps the layer under it (STARTTLS
+ * replaces it, COMPRESS wraps it), with *pending telling whether the guard
+ * holds data already read.  NULL otherwise. */
+mailstream_low **guard_below(mailstream_low *low, bool *pending);
+
+/* Moves the raw bytes the guard low read from below but did not pass on
+ * into buf (at most cap; what the server sent right after agreeing to
+ * COMPRESS).  Returns their number, or (size_t)-1 if low is not the guard,
+ * holds more than cap, or is inside a line or literal. */
+size_t guard_take_raw(mailstream_low *low, void *buf, size_t cap);
+
 #endif

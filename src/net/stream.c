@@ -451,14 +451,19 @@ mailstream *net_stream_tls(int fd, const struct net_params *p, struct net_tls_in
 bool net_stream_starttls(mailstream *s, const struct net_params *p, struct net_tls_info *info,
 			 char **cause)
 {
-	mailstream_low *old = mailstream_get_low(s);
-	struct stream_data *od = old->data, *d;
+	bool held = false;
+	mailstream_low **slot = guard_below(mailstream_get_low(s), &held), *old;
+	struct stream_data *od, *d;
 
+	if (!slot)
+		slot = &s->low;
+	old = *slot;
+	od = old->data;
 	if (old->driver != &stream_driver || od->tls)
 		BUG("STARTTLS on a stream petrel did not open, or twice");
 	/* Anything the server sent after its OK and before the handshake would be
 	 * an injection attempt (the STARTTLS command-injection class of bugs). */
-	if (s->read_buffer_len) {
+	if (s->read_buffer_len || held) {
 		*cause = xasprintf("%s sent data right after agreeing to STARTTLS; "
 				   "refusing to continue (possible tampering)", p->host);
 		return false;
@@ -468,7 +473,7 @@ bool net_stream_starttls(mailstream *s, const struct net_params *p, struct net_t
 		return false;
 	od->owns_fd = false;
 	mailstream_low_free(old);
-	mailstream_set_low(s, stream_low_new(d));
+	*slot = stream_low_new(d);
 	return true;
 }
 
@@ -487,13 +492,19 @@ int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct ne
 			struct stream_data *d;
 			bool pending;
 
-			/* under a COMPRESS layer, look at the connection itself */
+			mailstream_low **below;
+			bool held = false;
+
+			/* under the guard and a COMPRESS layer, look at the
+			 * connection itself */
+			if ((below = guard_below(low, &held)))
+				low = *below;
 			if ((lower = compress_lower(low, &pending)))
 				low = lower;
 			d = low->data;
-			/* what libetpan, the COMPRESS layer or GnuTLS already read
-			 * counts as ready */
-			if (streams[i]->read_buffer_len > 0 || pending ||
+			/* what libetpan, the guard, the COMPRESS layer or GnuTLS
+			 * already read counts as ready */
+			if (streams[i]->read_buffer_len > 0 || held || pending ||
 			    (low->driver == &stream_driver && d->tls &&
 			     gnutls_record_check_pending(d->tls) > 0)) {
 				ready = (int)i;

@@ -66,22 +66,27 @@ static bool guard_is_space(char c)
 
 /* Whether the line p[0..n) (without its line end) is a status response: a
  * tag or "*", then OK/NO/BAD/BYE/PREAUTH; or a "+" continuation.  *text is
- * where its response text starts. */
+ * where its response text starts.  libetpan skips blanks (spaces and tabs)
+ * before and between tokens, so this does too. */
 static bool guard_is_status(const char *p, size_t n, size_t *text)
 {
 	static const char *const conds[] = { "OK", "NO", "BAD", "BYE", "PREAUTH" };
 	size_t i = 0, w;
 
-	if (n >= 1 && p[0] == '+') {
-		*text = 1;
+	while (i < n && guard_is_space(p[i]))
+		i++;
+	if (i < n && p[i] == '+') {
+		*text = i + 1;
 		return true;
 	}
-	while (i < n && p[i] != ' ')
+	w = i;
+	while (i < n && !guard_is_space(p[i]))
 		i++;
-	if (i == 0 || i == n)
+	if (i == w || i == n)
 		return false;
-	i++;
-	for (w = i; w < n && p[w] != ' ' && p[w] != '['; w++)
+	while (i < n && guard_is_space(p[i]))
+		i++;
+	for (w = i; w < n && !guard_is_space(p[w]) && p[w] != '['; w++)
 		;
 	for (size_t c = 0; c < sizeof(conds) / sizeof(conds[0]); c++)
 		if (w - i == strlen(conds[c]) && strncasecmp(p + i, conds[c], w - i) == 0) {
@@ -181,7 +186,8 @@ static void guard_line(struct guard_layer *g, size_t n)
  * (or the guard failed). */
 static bool guard_take_line(struct guard_layer *g)
 {
-	char *nl = memchr(g->in + g->scanned, '\n', g->len - g->scanned);
+	char *nl = g->len > g->scanned ? memchr(g->in + g->scanned, '\n', g->len - g->scanned)
+				       : NULL;
 
 	if (!nl) {
 		g->scanned = g->len;

@@ -21,17 +21,13 @@ const char *imap_session_said(const struct imap_session *s)
 char *imap_session_error(struct imap_session *s, const char *what, int rc)
 {
 	if (rc == MAILIMAP_ERROR_STREAM) {
-		const char *guard = net_stream_guard_error(s->imap->imap_stream);
-		const char *why = net_stream_compress_error(s->imap->imap_stream);
+		char *why = net_stream_failure(s->imap->imap_stream), *msg;
 
 		s->usable = false;
-		if (guard)
-			return xasprintf("%s: %s: %s", what, s->url.host, guard);
-		if (why)
-			return xasprintf("%s: %s on the compressed connection to %s; it was dropped "
-					 "(if this happens again, set compress = off for this account)",
-					 what, why, s->url.host);
-		return xasprintf("%s: the connection to %s was lost", what, s->url.host);
+		msg = why ? xasprintf("%s: the connection to %s was lost: %s", what, s->url.host, why)
+			  : xasprintf("%s: the connection to %s was lost", what, s->url.host);
+		free(why);
+		return msg;
 	}
 	if (rc == MAILIMAP_ERROR_PARSE) {
 		/* where the next response starts is unknown now: reading on would
@@ -111,14 +107,15 @@ struct imap_session *imap_session_connect(const struct account *a, struct net_ca
 	net_stream_guard(stream);
 	rc = mailimap_connect(s->imap, stream);
 	if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		if (rc == MAILIMAP_ERROR_STREAM && net_stream_guard_error(stream))
-			net_report_fail(r, "%s: %s", s->url.host, net_stream_guard_error(stream));
-		else if (rc == MAILIMAP_ERROR_STREAM)
-			net_report_fail(r, "the connection to %s was lost before its greeting",
-					s->url.host);
-		else
+		if (rc == MAILIMAP_ERROR_STREAM) {
+			char *why = net_stream_failure(stream);
+			net_report_fail(r, "the connection to %s was lost before its greeting%s%s",
+					s->url.host, why ? ": " : "", why ? why : "");
+			free(why);
+		} else {
 			net_report_fail(r, "%s did not greet as an IMAP server (error %d)",
 					s->url.host, rc);
+		}
 		goto fail;
 	}
 	imap_session_caps(s, r);

@@ -11,6 +11,9 @@
  *    allocates a literal's announced size before a byte of it arrives; an
  *    endless line or "{4000000000}" makes petrel grow without bound.  The
  *    guard ends the connection instead, with a reason the user can read.
+ *  - libetpan fails a whole command on an untagged response it does not
+ *    know, where RFC 3501 7 says a client ignores it: the guard leaves
+ *    such responses out (with their literals).
  *  - A NUL outside a literal cuts libetpan's strings short (its parser
  *    stops at it and may then see a status line without text); NUL is not
  *    allowed there (RFC 3501 9), so the guard makes it a space.
@@ -45,6 +48,7 @@ struct guard_layer {
 	size_t out_pos;
 	unsigned long long literal_left;
 	bool response_start;          /* the next line begins a response */
+	bool dropping;                /* inside an unknown response, skipped */
 	char *error;                  /* why the guard closed the connection */
 };
 
@@ -96,6 +100,43 @@ static bool guard_is_status(const char *p, size_t n, size_t *text)
 	return false;
 }
 
+/* Whether the line p[0..n) begins an untagged response libetpan does not
+ * know.  RFC 3501 7 says a client ignores those; libetpan fails the whole
+ * command on them instead, so the guard leaves them out. */
+static bool guard_is_unknown(const char *p, size_t n)
+{
+	static const char *const known[] = {
+		"CAPABILITY", "LIST", "LSUB", "XLIST", "STATUS", "SEARCH", "ESEARCH", "SORT",
+		"THREAD", "FLAGS", "ENABLED", "NAMESPACE", "ID", "QUOTA", "QUOTAROOT", "ACL",
+		"LISTRIGHTS", "MYRIGHTS", "ANNOTATION", "METADATA", "VANISHED",
+	};
+	static const char *const numbered[] = { "EXISTS", "RECENT", "EXPUNGE", "FETCH" };
+	const char *const *words = known;
+	size_t nwords = sizeof(known) / sizeof(known[0]), i = 0, w;
+
+	while (i < n && guard_is_space(p[i]))
+		i++;
+	if (i == n || p[i] != '*')
+		return false;
+	i++;
+	while (i < n && guard_is_space(p[i]))
+		i++;
+	for (w = i; w < n && p[w] >= '0' && p[w] <= '9'; w++)
+		;
+	if (w > i && (w == n || guard_is_space(p[w]))) {
+		for (i = w; i < n && guard_is_space(p[i]); i++)
+			;
+		words = numbered;
+		nwords = sizeof(numbered) / sizeof(numbered[0]);
+	}
+	for (w = i; w < n && !guard_is_space(p[w]) && p[w] != '(' && p[w] != '['; w++)
+		;
+	for (size_t k = 0; k < nwords; k++)
+		if (w - i == strlen(words[k]) && strncasecmp(p + i, words[k], w - i) == 0)
+			return false;
+	return true;
+}
+
 /* If p[0..n) ends with a literal announcement {N} or {N+}: its size. */
 static bool guard_literal(const char *p, size_t n, unsigned long long *size, bool *absurd)
 {
@@ -142,6 +183,10 @@ static void guard_line(struct guard_layer *g, size_t n)
 	p = g->out.buf;
 	if (g->response_start)
 		status = guard_is_status(p, end, &text);
+	if (g->response_start && !status && guard_is_unknown(p, end)) {
+		g->dropping = true;
+		log_debug("net: guard: ignored an untagged response petrel does not know");
+	}
 	if (status) {
 		/* "[CODE]" and nothing after: give libetpan a text to copy */
 		size_t i = text;
@@ -177,6 +222,11 @@ static void guard_line(struct guard_layer *g, size_t n)
 		} else {
 			g->response_start = true;
 		}
+	}
+	if (g->dropping) {
+		strbuf_reset(&g->out);
+		if (g->response_start)
+			g->dropping = false;   /* the response ended with this line */
 	}
 	g->start += n;
 	g->scanned = g->start;
@@ -231,6 +281,23 @@ static ssize_t guard_read(mailstream_low *s, void *buf, size_t count)
 			memcpy(buf, g->out.buf + g->out_pos, k);
 			g->out_pos += k;
 			return (ssize_t)k;
+		}
+		if (g->literal_left > 0 && g->dropping) {
+			size_t k = g->len - g->start;
+			if (k > 0) {
+				if (k > g->literal_left)
+					k = (size_t)g->literal_left;
+				g->start += k;
+				g->scanned = g->start;
+				g->literal_left -= k;
+				continue;
+			}
+			guard_make_room(g);
+			n = mailstream_low_read(g->lower, g->in + g->len, g->cap - g->len);
+			if (n <= 0)
+				return -1;
+			g->len += (size_t)n;
+			continue;
 		}
 		if (g->literal_left > 0) {
 			/* the literal's bytes go up as they are, straight through */

@@ -133,6 +133,10 @@ bool net_sleep(unsigned ms, struct net_cancel *cancel);
 void net_stream_guard(mailstream *s);
 /* Why the guard closed s (a line too long, ...), or NULL. */
 const char *net_stream_guard_error(mailstream *s);
+/* Why reading s failed, in a user's words (the guard's or the COMPRESS
+ * layer's reason, a timeout, the server closing), or NULL if it did not
+ * or the reason is unknown.  Caller frees. */
+char *net_stream_failure(mailstream *s);
 
 /* Bytes moved through every stream of this process (for the status line). */
 unsigned long long net_bytes_in(void);

@@ -183,6 +183,7 @@ int net_connect(const struct net_params *p, char **cause)
 /* The state behind one mailstream_low. */
 struct stream_data {
 	int fd;
+	int failure;                  /* why the last read failed: errno, or -1 for end of file */
 	bool owns_fd;                 /* false once STARTTLS moved the fd on */
 	gnutls_session_t tls;         /* NULL for plain */
 	gnutls_certificate_credentials_t cred;
@@ -223,12 +224,14 @@ static ssize_t stream_read(mailstream_low *s, void *buf, size_t count)
 			/* End of file is an error: the server is gone mid-response.
 			 * Returning 0 here makes libetpan's parser spin. */
 			log_debug("net: connection closed by the server");
+			d->failure = -1;
 			return -1;
 		}
 		atomic_fetch_add(&stream_bytes_in, (unsigned long long)n);
 		return n;
 	}
 fail:
+	d->failure = errno;
 	log_debug("net: read: %s", errno == ETIMEDOUT ? "timed out" : strerror(errno));
 	return -1;
 }
@@ -556,5 +559,40 @@ bool net_sleep(unsigned ms, struct net_cancel *cancel)
 			return true;
 		if (poll(&pfd, 1, (int)left) > 0 && pfd.revents)
 			return false;
+	}
+}
+
+char *net_stream_failure(mailstream *s)
+{
+	mailstream_low *low = s ? mailstream_get_low(s) : NULL, **below, *lower;
+	struct stream_data *d;
+	bool pending;
+
+	if (!low)
+		return NULL;
+	if (net_stream_guard_error(s))
+		return xstrdup(net_stream_guard_error(s));
+	if (net_stream_compress_error(s))
+		return xasprintf("%s on the compressed connection (if this happens again, set "
+				 "compress = off for this account)", net_stream_compress_error(s));
+	if ((below = guard_below(low, &pending)))
+		low = *below;
+	if ((lower = compress_lower(low, &pending)))
+		low = lower;
+	if (low->driver != &stream_driver)
+		return NULL;
+	d = low->data;
+	switch (d->failure) {
+	case 0:
+		return NULL;
+	case -1:
+		return xstrdup("the server closed the connection");
+	case ETIMEDOUT:
+		return xasprintf("the server sent nothing for %u seconds (the timeout setting); "
+				 "petrel closed the connection", d->timeout);
+	case ECANCELED:
+		return xstrdup("cancelled");
+	default:
+		return xstrdup(strerror(d->failure));
 	}
 }

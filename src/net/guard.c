@@ -25,6 +25,9 @@
  * literal: a {N} at its end is not followed, so its next line is checked
  * as a line.  When in doubt the guard checks more, not less.
  *
+ * On POP3 and SMTP connections (net_stream_guard_lines) only the line cap
+ * applies: libetpan reads their lines unbounded too.
+ *
  * It hands libetpan one line at a time, never more, so at COMPRESS or
  * STARTTLS whatever the server sent after its OK is still raw here.
  */
@@ -49,6 +52,7 @@ struct guard_layer {
 	unsigned long long literal_left;
 	bool response_start;          /* the next line begins a response */
 	bool dropping;                /* inside an unknown response, skipped */
+	bool imap;                    /* false: only the line cap (POP3, SMTP) */
 	char *error;                  /* why the guard closed the connection */
 };
 
@@ -177,6 +181,12 @@ static void guard_line(struct guard_layer *g, size_t n)
 	strbuf_reset(&g->out);
 	g->out_pos = 0;
 	strbuf_add(&g->out, p, n);
+	if (!g->imap) {
+		/* POP3 and SMTP lines carry message text: passed as they are */
+		g->start += n;
+		g->scanned = g->start;
+		return;
+	}
 	for (size_t i = 0; i < end; i++)
 		if (g->out.buf[i] == '\0')
 			g->out.buf[i] = ' ';
@@ -398,7 +408,7 @@ static mailstream_low_driver guard_driver = {
 	.mailstream_interrupt_idle = guard_idle_unsupported,
 };
 
-void net_stream_guard(mailstream *s)
+static void guard_push(mailstream *s, bool imap)
 {
 	struct guard_layer *g;
 	mailstream_low *top;
@@ -410,11 +420,22 @@ void net_stream_guard(mailstream *s)
 	g = xcalloc(1, sizeof(*g));
 	g->lower = mailstream_get_low(s);
 	g->response_start = true;
+	g->imap = imap;
 	strbuf_init(&g->out);
 	top = mailstream_low_new(g, &guard_driver);
 	if (!top)
 		BUG("out of memory in mailstream_low_new");
 	mailstream_set_low(s, top);
+}
+
+void net_stream_guard(mailstream *s)
+{
+	guard_push(s, true);
+}
+
+void net_stream_guard_lines(mailstream *s)
+{
+	guard_push(s, false);
 }
 
 const char *net_stream_guard_error(mailstream *s)

@@ -131,6 +131,9 @@ bool net_sleep(unsigned ms, struct net_cancel *cancel);
 #define NET_GUARD_LINE_MAX (16u << 20)
 #define NET_GUARD_LITERAL_MAX (256u << 20)
 void net_stream_guard(mailstream *s);
+/* The same for POP3 and SMTP, with only the line cap (their lines carry
+ * message text, passed as it is). */
+void net_stream_guard_lines(mailstream *s);
 /* Why the guard closed s (a line too long, ...), or NULL. */
 const char *net_stream_guard_error(mailstream *s);
 /* Why reading s failed, in a user's words (the guard's or the COMPRESS

@@ -82,6 +82,7 @@ struct pop3_session *pop3_session_connect(const struct account *a, struct net_ca
 	stream = net_open(a, &s->url, &s->params, r, &need_starttls);
 	if (!stream)
 		goto fail;
+	net_stream_guard_lines(stream);
 	rc = mailpop3_connect(s->pop3, stream);
 	if (rc != MAILPOP3_NO_ERROR) {
 		net_report_fail(r, "%s did not greet as a POP3 server (error %d)", s->url.host, rc);
@@ -447,8 +448,12 @@ static int pop3_session_line(struct pop3_session *s, struct strbuf *sb, size_t m
 		size_t take;
 
 		if (!s->usable || !st || (st->read_buffer_len == 0 && mailstream_feed_read_buffer(st) <= 0)) {
+			char *why = st ? net_stream_failure(st) : NULL;
+
 			s->usable = false;
-			*cause = xasprintf("the connection to %s broke", s->url.host);
+			*cause = xasprintf("the connection to %s broke%s%s", s->url.host,
+					   why ? ": " : "", why ? why : "");
+			free(why);
 			return -1;
 		}
 		nl = memchr(st->read_buffer, '\n', st->read_buffer_len);

@@ -85,6 +85,7 @@ struct smtp_session *smtp_session_connect(const struct account *a, struct net_ca
 	stream = net_open(a, &s->url, &s->params, r, &need_starttls);
 	if (!stream)
 		goto fail;
+	net_stream_guard_lines(stream);
 	rc = mailsmtp_connect(s->smtp, stream);
 	if (rc != MAILSMTP_NO_ERROR) {
 		net_report_fail(r, "%s did not greet as an SMTP server: %s", s->url.host,

@@ -140,6 +140,32 @@ check_fail stall-literal "sent nothing for 3 seconds"
 check_fail stall "sent nothing for 3 seconds"
 check_fail bye "lost"
 
+# POP3: libetpan reads its lines unbounded too; the guard caps them.
+mkdir "$T/pop"
+printf 'From: a@example.org\nSubject: kept on the server\n\nbody\n' >"$T/pop/1"
+[ -n "$srv" ] && { kill "$srv"; wait "$srv"; } 2>/dev/null
+python3 "$PETREL_SRC/tests/integration/pop3_fake.py" --dir "$T/pop" --endless-line >"$T/srv.out" 2>&1 &
+srv=$!
+for _ in $(seq 200); do grep -q '^listening [0-9]' "$T/srv.out" && break; sleep 0.05; done
+port=$(awk '/^listening/{print $2}' "$T/srv.out")
+cat >"$T/pop.conf" <<CONF
+data-dir = $T/d-pop
+[account h]
+email = bob@example.org
+pop3 = pop3://127.0.0.1:$port
+tls = off
+user = bob
+password-command = echo not-a-secret
+pop3-mode = delete
+timeout = 3s
+CONF
+chmod 600 "$T/pop.conf"
+run pop sync
+ends "pop3 endless line: sync fails" 1 2
+expect_contains "pop3 endless line: says why" "$T/out" "16 MiB"
+sed 's/^/    # /' "$T/out"
+expect_status "pop3 endless line: the message stays on the server" 1 "$(ls "$T/pop" | wc -l)"
+
 # Cuts at many points of the conversation: each run ends, then a good
 # server brings the store to the three messages.
 for at in 10 30 60 90 150 250 400 600 900 1300; do

@@ -10,6 +10,8 @@ real server will not do on request:
   --short-retr N,.. end RETR of these messages after half of the message
                     (a truncated answer that still ends with "." properly)
   --garbage-dele N  answer DELE N with a line that is not POP3
+  --endless-line    answer every LIST, TOP and RETR with a line that never
+                    ends (tests/integration/hostile.sh)
 Everything else is plain RFC 1939 (+ CAPA, TOP, UIDL, PIPELINING) on
 127.0.0.1, no TLS (petrel connects with tls = off).  Messages are the files
 of --dir in name order; the UIDL of a message is its file name; deletions
@@ -100,6 +102,10 @@ class Handler(socketserver.StreamRequestHandler):
                 end = m.find(b"\r\n\r\n")
                 self.send("+OK")
                 self.multi(m[:end + 4] if end >= 0 else m)
+            elif cmd in ("RETR", "TOP", "LIST", "UIDL") and opt.endless_line:
+                self.wfile.write(b"+OK ")
+                while True:
+                    self.wfile.write(b"y" * 65536)
             elif cmd == "RETR":
                 n = msg(0)
                 if not n or n in opt.err_retr:
@@ -136,6 +142,7 @@ def main():
     ap.add_argument("--err-retr", type=nums, default=set())
     ap.add_argument("--short-retr", type=nums, default=set())
     ap.add_argument("--garbage-dele", type=int, default=0)
+    ap.add_argument("--endless-line", action="store_true")
     opt = ap.parse_args()
     socketserver.ThreadingTCPServer.allow_reuse_address = True
     srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)

@@ -12,6 +12,15 @@ struct store {
 	enum store_mode mode;
 	notmuch_database_t *db;   /* NULL for a read of a store not created yet */
 	int atomic;               /* depth of begin/commit */
+	/* Files delivered since the outermost store_begin: if the index cannot
+	 * be saved they are removed again, so that no file is in a folder the
+	 * index does not know (sync takes a file there for a stored message). */
+	char **added;
+	size_t n_added, alloc_added;
+	/* Xapian failed inside the transaction: notmuch may then drop what the
+	 * transaction added and still report the commit as done, so the
+	 * commit is treated as failed. */
+	bool broken;
 };
 
 /* DATA/mail/<account>/<folder>, malloc'd. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,9 +39,18 @@ const char *store_mail_dir(const struct store *s)
 char *store_status_text(struct store *s, notmuch_status_t st)
 {
 	const char *extra = s->db ? notmuch_database_status_string(s->db) : NULL;
+	struct statvfs vfs;
+	const char *why = "";
 
-	return xasprintf("%s%s%s", notmuch_status_to_string(st), extra ? ": " : "",
-			 extra ? extra : "");
+	/* Xapian says only "Error writing block N": tell the user why */
+	if (st == NOTMUCH_STATUS_XAPIAN_EXCEPTION && statvfs(s->mail_dir, &vfs) == 0) {
+		if (vfs.f_flag & ST_RDONLY)
+			why = " (the store is on a read-only file system)";
+		else if ((unsigned long long)vfs.f_bavail * vfs.f_frsize < (1ull << 20))
+			why = " (the disk holding the store is full: no space left)";
+	}
+	return xasprintf("%s%s%s%s", notmuch_status_to_string(st), extra ? ": " : "",
+			 extra ? extra : "", why);
 }
 
 struct store *store_open(const char *data_dir, enum store_mode mode, char **cause)
@@ -79,7 +89,13 @@ struct store *store_open(const char *data_dir, enum store_mode mode, char **caus
 								   : NOTMUCH_DATABASE_MODE_READ_ONLY,
 					       "", NULL, &s->db, &msg);
 	if (rc != NOTMUCH_STATUS_SUCCESS) {
-		if (rc == NOTMUCH_STATUS_XAPIAN_EXCEPTION && msg && strstr(msg, "lock"))
+		if (mode == STORE_WRITE && access(nmdir, W_OK) < 0 && errno != ENOENT)
+			/* Xapian says "cannot lock" for these too: say what it is */
+			*cause = xasprintf("cannot write the mail index in %s: %s%s", s->mail_dir,
+					   strerror(errno),
+					   errno == EROFS ? " (the store is on a read-only file "
+							    "system; remount it read-write)" : "");
+		else if (rc == NOTMUCH_STATUS_XAPIAN_EXCEPTION && msg && strstr(msg, "lock"))
 			*cause = xasprintf("the mail index in %s is in use by another petrel "
 					   "(it is updated by one program at a time); try again "
 					   "when that one is done", s->mail_dir);
@@ -99,19 +115,44 @@ fail:
 	return NULL;
 }
 
+/* Forgets the files delivered in the transaction; with undo, removes them. */
+static void store_added_clear(struct store *s, bool undo)
+{
+	for (size_t i = 0; i < s->n_added; i++) {
+		if (undo && unlink(s->added[i]) == 0)
+			log_debug("store: removed %s: the index could not be saved", s->added[i]);
+		free(s->added[i]);
+	}
+	FREE_NULL(s->added);
+	s->n_added = s->alloc_added = 0;
+}
+
+static void store_added_note(struct store *s, const char *path)
+{
+	if (s->atomic == 0)
+		return;
+	if (s->n_added == s->alloc_added) {
+		s->alloc_added = s->alloc_added ? s->alloc_added * 2 : 64;
+		s->added = xrealloc(s->added, s->alloc_added * sizeof(*s->added));
+	}
+	s->added[s->n_added++] = xstrdup(path);
+}
+
 void store_close(struct store **sp)
 {
 	struct store *s = *sp;
+	bool failed = false;
 
 	if (!s)
 		return;
 	if (s->db) {
 		while (s->atomic > 0) {
-			notmuch_database_end_atomic(s->db);
+			failed |= notmuch_database_end_atomic(s->db) != NOTMUCH_STATUS_SUCCESS;
 			s->atomic--;
 		}
 		notmuch_database_destroy(s->db);
 	}
+	store_added_clear(s, failed || s->broken);
 	free(s->data_dir);
 	free(s->mail_dir);
 	FREE_NULL(*sp);
@@ -137,16 +178,23 @@ int store_commit(struct store *s, char **cause)
 		BUG("store_commit without store_begin");
 	s->atomic--;
 	rc = notmuch_database_end_atomic(s->db);
-	if (rc != NOTMUCH_STATUS_SUCCESS) {
-		char *why = store_status_text(s, rc);
+	if (rc != NOTMUCH_STATUS_SUCCESS || (s->atomic == 0 && s->broken)) {
+		char *why = rc != NOTMUCH_STATUS_SUCCESS ? store_status_text(s, rc)
+			    : xstrdup("an earlier change in it failed");
 		*cause = xasprintf("cannot save the index: %s", why);
 		free(why);
+		store_added_clear(s, true);
+		s->broken = false;
 		return -1;
 	}
+	if (s->atomic == 0)
+		store_added_clear(s, false);
 	return 0;
 }
 
-/* Whether message m has a file in folder directory dir (other than skip). */
+/* Whether message m has a file in folder directory dir (other than skip)
+ * that exists: the index may name a file that is gone (removed after the
+ * index could not be saved, or by hand), and such a message is not stored. */
 static bool store_has_file_in(notmuch_message_t *m, const char *dir, const char *skip)
 {
 	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
@@ -159,7 +207,7 @@ static bool store_has_file_in(notmuch_message_t *m, const char *dir, const char 
 			continue;
 		if (strncmp(f, dir, dlen) == 0 && f[dlen] == '/' &&
 		    (strncmp(f + dlen + 1, "cur/", 4) == 0 || strncmp(f + dlen + 1, "new/", 4) == 0) &&
-		    !strchr(f + dlen + 5, '/')) {
+		    !strchr(f + dlen + 5, '/') && access(f, F_OK) == 0) {
 			found = true;
 			break;
 		}
@@ -182,6 +230,8 @@ static enum store_add_result store_index(struct store *s, const char *path, cons
 	}
 	if (rc != NOTMUCH_STATUS_SUCCESS && rc != NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID) {
 		char *why = store_status_text(s, rc);
+		if (rc == NOTMUCH_STATUS_XAPIAN_EXCEPTION && s->atomic > 0)
+			s->broken = true;
 		*cause = xasprintf("cannot index %s: %s", path, why);
 		free(why);
 		return STORE_ADD_ERROR;
@@ -246,6 +296,8 @@ enum store_add_result store_add(struct store *s, const char *account, const char
 	if (res == STORE_ADD_ERROR || (!o->server_copy &&
 	    (res == STORE_ADD_DUPLICATE || res == STORE_ADD_NOT_MAIL)))
 		unlink(path);
+	else
+		store_added_note(s, path);
 	free(path);
 	free(dir);
 	return res;

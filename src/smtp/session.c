@@ -291,6 +291,19 @@ void smtp_session_free(struct smtp_session **sp)
 	FREE_NULL(*sp);
 }
 
+struct smtp_session *smtp_session_over(mailstream *stream)
+{
+	struct smtp_session *s = xcalloc(1, sizeof(*s));
+
+	s->smtp = mailsmtp_new(0, NULL);
+	if (!s->smtp)
+		BUG("out of memory in mailsmtp_new");
+	net_stream_guard_lines(stream);
+	/* on a bad greeting libetpan closes the stream itself */
+	s->usable = mailsmtp_connect(s->smtp, stream) == MAILSMTP_NO_ERROR;
+	return s;
+}
+
 mailsmtp *smtp_session_handle(struct smtp_session *s)
 {
 	return s->smtp;

@@ -18,7 +18,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:abort_on_error=1
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}:halt_on_error=1
 
 case $name in
-imap_list | pop3)
+imap_list | pop3 | smtp)
 	export LSAN_OPTIONS=suppressions=$src/tests/fuzz/lsan-libetpan.supp:print_suppressions=0 ;;
 esac
 

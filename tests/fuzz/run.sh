@@ -4,7 +4,7 @@
 # its regression inputs (tests/fuzz/fuzz.sh does one):
 #   tests/fuzz/run.sh [--long | --seconds N] [NAME...]
 # 20 seconds each by default (what ./test.sh runs), --long 10 minutes each.
-# NAMEs: sanitize mime header html config pop3 imap_list guard compress
+# NAMEs: sanitize mime header html config pop3 imap_list guard compress smtp
 # keymap theme (all by default).  The build dir is build-fuzz in the repository, or
 # $PETREL_FUZZ_BUILD.  Findings are left in BUILD/fuzz-artifacts/NAME.
 set -uo pipefail
@@ -16,7 +16,7 @@ case ${1:-} in
 --seconds) secs=$2; shift 2 ;;
 esac
 names=("$@")
-[ ${#names[@]} = 0 ] && names=(sanitize mime header html config pop3 imap_list guard compress keymap theme)
+[ ${#names[@]} = 0 ] && names=(sanitize mime header html config pop3 imap_list guard compress smtp keymap theme)
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" -Dwerror=true -Dfuzz=true -Dtests=false \

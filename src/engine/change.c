@@ -145,8 +145,17 @@ int change_apply(struct store *s, const struct config *cfg, const char *id, enum
 		rc = change_delete_apply(s, &loc, a, &je, &moved_to, cause);
 		break;
 	}
-	if (rc == 0 && server && je.op)
+	if (rc == 0 && server && je.op) {
+		struct store_state state;
+		char *ignored = NULL;
+
+		/* what finds the message again if the server renumbers the folder */
+		if (store_state_load(s, loc.account, loc.folder, &state, &ignored) == 0)
+			je.uidvalidity = state.uidvalidity;
+		free(ignored);
+		je.message_id = xstrdup(strncmp(id, "id:", 3) == 0 ? id + 3 : id);
 		rc = store_journal_append(s, loc.account, &je, cause);
+	}
 	/* commit even after a failure: the section must end; the first cause
 	 * is the one to report */
 	if (store_commit(s, &late) < 0 && rc == 0) {
@@ -164,6 +173,7 @@ int change_apply(struct store *s, const struct config *cfg, const char *id, enum
 out:
 	free(je.arg);
 	free(je.file);
+	free(je.message_id);
 	store_location_release(&loc);
 	return rc;
 }

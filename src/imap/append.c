@@ -84,7 +84,9 @@ int imap_find_message_id(struct imap_session *s, const char *folder, const char 
 	}
 	if (rc != MAILIMAP_NO_ERROR) {
 		free(value);
-		*cause = imap_session_error(s, "cannot open the Sent folder", rc);
+		char *what = xasprintf("cannot open %s", folder);
+		*cause = imap_session_error(s, what, rc);
+		free(what);
 		return -1;
 	}
 	key = mailimap_search_key_new_header(xstrdup("Message-ID"), value);
@@ -92,7 +94,9 @@ int imap_find_message_id(struct imap_session *s, const char *folder, const char 
 	s->round_trips++;
 	mailimap_search_key_free(key);
 	if (rc != MAILIMAP_NO_ERROR) {
-		*cause = imap_session_error(s, "cannot search the Sent folder", rc);
+		char *what = xasprintf("cannot search %s", folder);
+		*cause = imap_session_error(s, what, rc);
+		free(what);
 		return -1;
 	}
 	if (clist_begin(result))

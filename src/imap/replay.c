@@ -49,6 +49,42 @@ static int replay_select(struct imap_session *s, const char *name, char **cause)
 	return 0;
 }
 
+/* The UID of entry e's message in the selected folder src, into *uid: the
+ * journaled one, or, when the server renumbered the folder since the change
+ * was made (another UIDVALIDITY), the one its Message-ID has now.  0; 1 if
+ * the message cannot be found (noted: the change is dropped); -1 with
+ * *cause if the connection failed. */
+static int replay_remap(struct imap_session *s, const struct journal_entry *e, const char *src,
+			unsigned long *uid, imap_replay_note_fn *note, void *arg, char **cause)
+{
+	struct mailimap_selection_info *sel = s->imap->imap_selection_info;
+	unsigned long now = 0;
+	char *msg;
+
+	*uid = e->uid;
+	if (!e->uidvalidity || !sel || !sel->sel_uidvalidity ||
+	    sel->sel_uidvalidity == e->uidvalidity)
+		return 0;
+	if (e->message_id && imap_find_message_id(s, src, e->message_id, &now, cause) < 0)
+		return -1;
+	if (now) {
+		log_debug("imap: %s: renumbered by the server; UID %lu is now %lu", e->folder,
+			  e->uid, now);
+		*uid = now;
+		return 0;
+	}
+	msg = strcmp(e->op, "move") == 0
+		? xasprintf("%s: the server renumbered the folder and a message moved to %s "
+			    "while offline is no longer in it; it stays in %s here",
+			    e->folder, e->arg, e->arg)
+		: xasprintf("%s: the server renumbered the folder and a message changed while "
+			    "offline is no longer in it; the change (%s) was dropped",
+			    e->folder, e->op);
+	note(arg, msg);
+	free(msg);
+	return 1;
+}
+
 /* UID STORE uid (+|-)FLAGS.SILENT (...) for the letters in which. */
 static int replay_store(struct imap_session *s, unsigned long uid, bool add, const char *which,
 			char **cause)
@@ -371,6 +407,7 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 		const struct journal_entry *e = &v[i];
 		const char *src = replay_server_name(list, nl, e->folder);
 		char *why = NULL, *msg;
+		unsigned long uid;
 		int r;
 
 		done[i] = false;
@@ -417,6 +454,15 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 			done[i] = true;
 			continue;
 		}
+		r = replay_remap(s, e, src, &uid, note, arg, cause);
+		if (r < 0) {
+			rc = -1;
+			break;
+		}
+		if (r > 0) {
+			done[i] = true;
+			continue;
+		}
 		if (strcmp(e->op, "flags") == 0) {
 			struct strbuf add = STRBUF_INIT, del = STRBUF_INIT;
 			for (const char *p = e->arg; *p; p++) {
@@ -426,15 +472,15 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 					strbuf_addch(to, *p);
 				}
 			}
-			if ((add.len && replay_store(s, e->uid, true, add.buf, cause) < 0) ||
-			    (del.len && replay_store(s, e->uid, false, del.buf, cause) < 0))
+			if ((add.len && replay_store(s, uid, true, add.buf, cause) < 0) ||
+			    (del.len && replay_store(s, uid, false, del.buf, cause) < 0))
 				rc = -1;
 			else
 				done[i] = true;
 			strbuf_release(&add);
 			strbuf_release(&del);
 		} else if (strcmp(e->op, "move") == 0 || strcmp(e->op, "delete") == 0) {
-			int there = replay_exists(s, e->uid, cause);
+			int there = replay_exists(s, uid, cause);
 			if (there < 0) {
 				rc = -1;
 				break;
@@ -452,7 +498,7 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 				continue;
 			}
 			if (strcmp(e->op, "delete") == 0) {
-				if (replay_expunge(s, e->uid, cause) < 0)
+				if (replay_expunge(s, uid, cause) < 0)
 					rc = -1;
 				else
 					done[i] = true;
@@ -471,7 +517,7 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 					done[i] = true;
 					continue;
 				}
-				if (replay_move(s, e->uid, dest, &newuid, cause) < 0) {
+				if (replay_move(s, uid, dest, &newuid, cause) < 0) {
 					rc = -1;
 					break;
 				}

@@ -1,7 +1,8 @@
 /*
  * The journal of local changes waiting for the server, one line each:
- * op TAB folder TAB uid TAB arg TAB file.  Folder names never hold tabs or
- * line breaks (store_folder_valid), nor do flags or Maildir names, so the
+ * op TAB folder TAB uid TAB arg TAB file [TAB uidvalidity TAB message-id].
+ * Folder names never hold tabs or line breaks (store_folder_valid), nor do
+ * flags or Maildir names, and a Message-ID that does is not written, so the
  * format needs no quoting.  Appends are fsynced; removal rewrites the file
  * atomically, so a crash leaves the old or the new journal.
  */
@@ -22,8 +23,13 @@ static char *journal_path(const struct store *s, const char *account)
 
 static void journal_line(struct strbuf *sb, const struct journal_entry *e)
 {
-	strbuf_addf(sb, "%s\t%s\t%lu\t%s\t%s\n", e->op, e->folder, e->uid, e->arg ? e->arg : "",
+	const char *mid = e->message_id && !strpbrk(e->message_id, "\t\r\n") ? e->message_id : "";
+
+	strbuf_addf(sb, "%s\t%s\t%lu\t%s\t%s", e->op, e->folder, e->uid, e->arg ? e->arg : "",
 		    e->file ? e->file : "");
+	if (e->uidvalidity || *mid)
+		strbuf_addf(sb, "\t%llu\t%s", e->uidvalidity, mid);
+	strbuf_addch(sb, '\n');
 }
 
 int store_journal_append(struct store *s, const char *account, const struct journal_entry *e,
@@ -70,12 +76,12 @@ int store_journal_load(struct store *s, const char *account, struct journal_entr
 	if (!data)
 		return -1;
 	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[5] = { NULL };
+		char *f[7] = { NULL };
 		size_t k = 0;
 		char *p = line, *end;
 		unsigned long uid;
 
-		for (k = 0; k < 5 && p; k++) {
+		for (k = 0; k < 7 && p; k++) {
 			f[k] = p;
 			p = strchr(p, '\t');
 			if (p)
@@ -96,6 +102,8 @@ int store_journal_load(struct store *s, const char *account, struct journal_entr
 		(*v)[*n].uid = uid;
 		(*v)[*n].arg = xstrdup(f[3]);
 		(*v)[*n].file = xstrdup(f[4] ? f[4] : "");
+		(*v)[*n].uidvalidity = f[5] ? strtoull(f[5], NULL, 10) : 0;
+		(*v)[*n].message_id = f[6] && f[6][0] ? xstrdup(f[6]) : NULL;
 		(*n)++;
 	}
 	free(data);
@@ -143,6 +151,7 @@ void store_journal_free(struct journal_entry **vp, size_t n)
 		free(v[i].folder);
 		free(v[i].arg);
 		free(v[i].file);
+		free(v[i].message_id);
 	}
 	FREE_NULL(*vp);
 }

@@ -220,6 +220,12 @@ struct journal_entry {
 	char *file;      /* move: base name of the moved file in the destination;
 			  * append: the Message-ID of the local copy in folder
 			  * (arg "auto": look for it on the server first, "yes") */
+	/* flags, move, delete: the folder's UIDVALIDITY when the change was
+	 * made and the message's Message-ID, so that a change made before the
+	 * server renumbered the folder finds its message again (0 and NULL in
+	 * entries written before petrel kept them: unknown) */
+	unsigned long long uidvalidity;
+	char *message_id;
 };
 int store_journal_append(struct store *s, const char *account, const struct journal_entry *e,
 			 char **cause);

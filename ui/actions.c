@@ -61,6 +61,8 @@ const struct ui_action ui_actions[] = {
 	A("index.undelete", INDEX, ui_change_undelete, NULL, "take the deleted mark away"),
 	A("index.move", INDEX, ui_change_move, "FOLDER",
 	  "move the message to another folder of its account (Tab completes)"),
+	A("index.copy", INDEX, ui_change_copy, "FOLDER",
+	  "copy the message to another folder of its account (Tab completes)"),
 	A("index.tag", INDEX, ui_change_tag, NULL, "tag the message, or untag it"),
 	A("index.tag-pattern", INDEX, ui_change_tag_pattern, "QUERY",
 	  "tag every message of the list matching a query (notmuch syntax)"),

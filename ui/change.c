@@ -37,6 +37,7 @@ struct ui_change_target {
 	size_t n;
 	unsigned flags;      /* of the first message, with pending changes */
 	bool tagged;         /* the tagged set (tag prefix) */
+	bool copy;           /* a folder prompt for a copy, not a move */
 };
 
 void ui_change_free_all(struct ui *ui)
@@ -399,20 +400,22 @@ static void change_move_done(struct ui *ui, const char *text, void *arg)
 		free(cause);
 		return;
 	}
-	if (change_submit(ui, t->account, CHANGE_MOVE, text, t->ids, t->n)) {
+	if (change_submit(ui, t->account, t->copy ? CHANGE_COPY : CHANGE_MOVE, text, t->ids,
+			  t->n)) {
 		char *safe = sanitize_line(text);
-		ui_message(ui, false, "moved %zu message%s to %s", t->n, t->n == 1 ? "" : "s",
-			   safe);
+		ui_message(ui, false, "%s %zu message%s to %s", t->copy ? "copied" : "moved", t->n,
+			   t->n == 1 ? "" : "s", safe);
 		free(safe);
 		if (t->tagged)
 			ui_change_untag_all(ui, 0, NULL);
-		else
+		else if (!t->copy)
 			change_advance(ui, t);
 	}
 	change_move_forget(ui);
 }
 
-void ui_change_move(struct ui *ui, int count, const char *arg)
+/* index.move and index.copy: the folder from arg or a prompt */
+static void change_to_folder(struct ui *ui, const char *arg, bool copy)
 {
 	struct ui_change_target *t = xcalloc(1, sizeof(*t));
 
@@ -420,6 +423,7 @@ void ui_change_move(struct ui *ui, int count, const char *arg)
 		free(t);
 		return;
 	}
+	t->copy = copy;
 	/* kept until the prompt is answered (or the next move, or the end) */
 	change_move_forget(ui);
 	ui->move_target = t;
@@ -427,9 +431,21 @@ void ui_change_move(struct ui *ui, int count, const char *arg)
 		change_move_done(ui, arg, NULL);
 		return;
 	}
-	ui_cmdline_prompt(ui, t->tagged ? "Move tagged messages to folder: "
-					: "Move to folder: ",
+	ui_cmdline_prompt(ui, copy ? (t->tagged ? "Copy tagged messages to folder: "
+						: "Copy to folder: ")
+				   : (t->tagged ? "Move tagged messages to folder: "
+						: "Move to folder: "),
 			  NULL, change_complete, change_move_done, NULL, false);
+}
+
+void ui_change_move(struct ui *ui, int count, const char *arg)
+{
+	change_to_folder(ui, arg, false);
+}
+
+void ui_change_copy(struct ui *ui, int count, const char *arg)
+{
+	change_to_folder(ui, arg, true);
 }
 
 /* ---- tags ---- */

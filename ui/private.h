@@ -495,6 +495,7 @@ void ui_change_toggle_flag(struct ui *ui, int count, const char *arg);
 void ui_change_delete(struct ui *ui, int count, const char *arg);
 void ui_change_undelete(struct ui *ui, int count, const char *arg);
 void ui_change_move(struct ui *ui, int count, const char *arg);
+void ui_change_copy(struct ui *ui, int count, const char *arg);
 void ui_change_tag(struct ui *ui, int count, const char *arg);
 void ui_change_untag_all(struct ui *ui, int count, const char *arg);
 void ui_change_tag_prefix(struct ui *ui, int count, const char *arg);

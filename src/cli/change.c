@@ -90,12 +90,14 @@ int cli_flag(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-int cli_move(struct cli_ctx *ctx, int argc, char **argv)
+/* petrel move|copy ID FOLDER */
+static int cli_to_folder(struct cli_ctx *ctx, int argc, char **argv, const char *name,
+			 const char *what, enum change_op op)
 {
 	char *why = NULL;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: petrel move ID FOLDER\n");
+		fprintf(stderr, "usage: petrel %s ID FOLDER\n", name);
 		return CLI_USAGE;
 	}
 	if (!store_folder_valid(argv[2], &why)) {
@@ -103,7 +105,17 @@ int cli_move(struct cli_ctx *ctx, int argc, char **argv)
 		free(why);
 		return CLI_USAGE;
 	}
-	return change_run(ctx, argv[1], "move the message", CHANGE_MOVE, argv[2]);
+	return change_run(ctx, argv[1], what, op, argv[2]);
+}
+
+int cli_move(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_to_folder(ctx, argc, argv, "move", "move the message", CHANGE_MOVE);
+}
+
+int cli_copy(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_to_folder(ctx, argc, argv, "copy", "copy the message", CHANGE_COPY);
 }
 
 int cli_delete(struct cli_ctx *ctx, int argc, char **argv)

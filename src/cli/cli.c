@@ -30,6 +30,7 @@ static const struct cli_cmd {
 	{ "flag", cli_flag, "ID +FLAG|-FLAG ...",
 	  "change flags (seen, replied, flagged, draft, deleted, passed) here and on the server" },
 	{ "move", cli_move, "ID FOLDER", "move a message to another folder of its account" },
+	{ "copy", cli_copy, "ID FOLDER", "copy a message to another folder of its account" },
 	{ "delete", cli_delete, "ID", "delete a message (to trash-folder, or for good)" },
 	{ "folder", cli_folder, "create|rename|delete ACCOUNT FOLDER [NEW]",
 	  "create, rename or delete a folder, here and on the server" },

@@ -46,6 +46,7 @@ int cli_show(struct cli_ctx *ctx, int argc, char **argv);
 int cli_watch(struct cli_ctx *ctx, int argc, char **argv);
 int cli_flag(struct cli_ctx *ctx, int argc, char **argv);
 int cli_move(struct cli_ctx *ctx, int argc, char **argv);
+int cli_copy(struct cli_ctx *ctx, int argc, char **argv);
 int cli_delete(struct cli_ctx *ctx, int argc, char **argv);
 int cli_folder(struct cli_ctx *ctx, int argc, char **argv);
 int cli_save(struct cli_ctx *ctx, int argc, char **argv);

@@ -92,6 +92,28 @@ static int change_move_apply(struct store *s, const struct store_location *loc,
 	return 0;
 }
 
+static int change_copy_apply(struct store *s, const struct store_location *loc,
+			     const char *dest, struct journal_entry *je, char **cause)
+{
+	char *newpath = NULL;
+
+	if (!store_folder_valid(dest, cause))
+		return -1;
+	if (strcmp(dest, loc->folder) == 0) {
+		*cause = xasprintf("the message is already in %s", dest);
+		return -1;
+	}
+	if (store_copy_file(s, loc->path, loc->account, dest, &newpath, cause) < 0)
+		return -1;
+	je->op = "copy";
+	je->folder = loc->folder;
+	je->uid = loc->uid;
+	je->arg = xstrdup(dest);
+	je->file = xstrdup(strrchr(newpath, '/') + 1);
+	free(newpath);
+	return 0;
+}
+
 /* To trash-folder, or for good with delete = expunge or in the trash. */
 static int change_delete_apply(struct store *s, const struct store_location *loc,
 			       const struct account *a, struct journal_entry *je,
@@ -144,6 +166,11 @@ int change_apply(struct store *s, const struct config *cfg, const char *id, enum
 	case CHANGE_DELETE:
 		rc = change_delete_apply(s, &loc, a, &je, &moved_to, cause);
 		break;
+	case CHANGE_COPY:
+		rc = arg ? change_copy_apply(s, &loc, arg, &je, cause) : -1;
+		if (!arg)
+			*cause = xstrdup("no folder to copy to");
+		break;
 	}
 	if (rc == 0 && server && je.op) {
 		struct store_state state;
@@ -188,6 +215,7 @@ void change_result_release(struct change_result *res)
 
 static const char *const change_op_names[] = {
 	[CHANGE_FLAGS] = "flags", [CHANGE_MOVE] = "move", [CHANGE_DELETE] = "delete",
+	[CHANGE_COPY] = "copy",
 };
 
 /* The text is "OP ARG\nID\nID...": ARG (flags or a folder name) has no

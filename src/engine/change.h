@@ -18,6 +18,7 @@ enum change_op {
 	CHANGE_FLAGS,   /* arg: "+S-F": Maildir flag letters to set (+) or clear (-) */
 	CHANGE_MOVE,    /* arg: the destination folder of the same account */
 	CHANGE_DELETE,  /* arg: NULL; to trash-folder, or for good (the delete option) */
+	CHANGE_COPY,    /* arg: the folder of the same account that gets a copy */
 };
 
 /* What a change did, for the caller to report and to tell readers. */

@@ -199,6 +199,36 @@ static int replay_move(struct imap_session *s, unsigned long uid, const char *de
 	return 0;
 }
 
+/* Copies uid to dest; *newuid is the copy's UID there when the server says
+ * (UIDPLUS COPYUID). */
+static int replay_copy(struct imap_session *s, unsigned long uid, const char *dest,
+		       unsigned long *newuid, char **cause)
+{
+	struct mailimap_set *set = replay_uid(uid), *src_r = NULL, *dst_r = NULL;
+	uint32_t uidvalidity = 0;
+	int rc;
+
+	*newuid = 0;
+	rc = mailimap_has_uidplus(s->imap)
+		? mailimap_uidplus_uid_copy(s->imap, set, dest, &uidvalidity, &src_r, &dst_r)
+		: mailimap_uid_copy(s->imap, set, dest);
+	s->round_trips++;
+	mailimap_set_free(set);
+	if (dst_r) {
+		clistiter *it = clist_begin(dst_r->set_list);
+		if (it)
+			*newuid = ((struct mailimap_set_item *)clist_content(it))->set_first;
+		mailimap_set_free(dst_r);
+	}
+	if (src_r)
+		mailimap_set_free(src_r);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "cannot copy the message", rc);
+		return -1;
+	}
+	return 0;
+}
+
 /* The server's name of local folder name, from the list (or name itself). */
 static const char *replay_server_name(const struct imap_folder *list, size_t n, const char *local)
 {
@@ -479,17 +509,19 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 				done[i] = true;
 			strbuf_release(&add);
 			strbuf_release(&del);
-		} else if (strcmp(e->op, "move") == 0 || strcmp(e->op, "delete") == 0) {
+		} else if (strcmp(e->op, "move") == 0 || strcmp(e->op, "copy") == 0 ||
+			   strcmp(e->op, "delete") == 0) {
+			bool copy = strcmp(e->op, "copy") == 0;
 			int there = replay_exists(s, uid, cause);
 			if (there < 0) {
 				rc = -1;
 				break;
 			}
 			if (!there) {
-				msg = strcmp(e->op, "move") == 0
-					? xasprintf("%s: a message moved to %s while offline is no "
+				msg = strcmp(e->op, "delete") != 0
+					? xasprintf("%s: a message %s to %s while offline is no "
 						    "longer on the server; it stays in %s here",
-						    e->folder, e->arg, e->arg)
+						    e->folder, copy ? "copied" : "moved", e->arg, e->arg)
 					: xasprintf("%s: a message deleted while offline was already "
 						    "gone from the server", e->folder);
 				note(arg, msg);
@@ -509,15 +541,16 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 				unsigned long newuid = 0;
 				char *file;
 				if (!dest) {
-					msg = xasprintf("%s: cannot move a message to %s, which the server "
+					msg = xasprintf("%s: cannot %s a message to %s, which the server "
 							"does not have; it stays in %s here", e->folder,
-							e->arg, e->arg);
+							copy ? "copy" : "move", e->arg, e->arg);
 					note(arg, msg);
 					free(msg);
 					done[i] = true;
 					continue;
 				}
-				if (replay_move(s, uid, dest, &newuid, cause) < 0) {
+				if ((copy ? replay_copy(s, uid, dest, &newuid, cause)
+					  : replay_move(s, uid, dest, &newuid, cause)) < 0) {
 					rc = -1;
 					break;
 				}

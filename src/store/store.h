@@ -204,6 +204,13 @@ int store_remove_file(struct store *s, const char *path, char **cause);
 int store_move_file(struct store *s, const char *path, const char *account, const char *dest,
 		    char **newpath, char **cause);
 
+/* Copies the stored file at path into account/dest as a new file without a
+ * server identity (the server gives the copy its own UID); the copy is the
+ * same notmuch message.  *newpath (malloc'd) is the copy.  0, or -1 with
+ * *cause. */
+int store_copy_file(struct store *s, const char *path, const char *account, const char *dest,
+		    char **newpath, char **cause);
+
 /* Gives the file at path (in its folder) the server UID uid: renames it with
  * ",U=uid".  0, or -1 with *cause. */
 int store_set_uid(struct store *s, const char *path, unsigned long uid, char **cause);
@@ -213,11 +220,11 @@ int store_set_uid(struct store *s, const char *path, unsigned long uid, char **c
  * before a change is reported done; one leaves only after the server
  * confirmed it (the journal is then rewritten atomically without it). */
 struct journal_entry {
-	char *op;        /* "flags", "move", "delete", "append" (a Sent copy) */
+	char *op;        /* "flags", "move", "copy", "delete", "append" (a Sent copy) */
 	char *folder;    /* the message's folder when the change was made */
 	unsigned long uid;
 	char *arg;       /* flags: "+S-F"; move: destination; delete: "" */
-	char *file;      /* move: base name of the moved file in the destination;
+	char *file;      /* move, copy: base name of the file in the destination;
 			  * append: the Message-ID of the local copy in folder
 			  * (arg "auto": look for it on the server first, "yes") */
 	/* flags, move, delete: the folder's UIDVALIDITY when the change was

@@ -242,6 +242,42 @@ int store_move_file(struct store *s, const char *path, const char *account, cons
 	return 0;
 }
 
+int store_copy_file(struct store *s, const char *path, const char *account, const char *dest,
+		    char **newpath, char **cause)
+{
+	const char *base = strrchr(path, '/');
+	notmuch_message_t *m = NULL;
+	notmuch_status_t st;
+	char *data, *dir;
+	size_t len;
+
+	*newpath = NULL;
+	if (store_folder_create(s, account, dest, cause) < 0)
+		return -1;
+	data = store_read_file(path, 1u << 30, &len, cause);
+	if (!data)
+		return -1;
+	dir = maildir_folder_path(s, account, dest);
+	/* a file of its own (no server UID yet): the same message in two
+	 * folders, as notmuch keeps it: one message, two files */
+	*newpath = maildir_deliver(dir, data, len, NULL,
+				   store_maildir_flags(base ? base + 1 : path), cause);
+	free(dir);
+	free(data);
+	if (!*newpath)
+		return -1;
+	st = notmuch_database_index_file(s->db, *newpath, NULL, &m);
+	if (m)
+		notmuch_message_destroy(m);
+	if (st != NOTMUCH_STATUS_SUCCESS && st != NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID) {
+		unlink(*newpath);
+		FREE_NULL(*newpath);
+		*cause = store_status_text(s, st);
+		return -1;
+	}
+	return 0;
+}
+
 int store_set_uid(struct store *s, const char *path, unsigned long uid, char **cause)
 {
 	const char *base = strrchr(path, '/');

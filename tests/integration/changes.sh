@@ -106,4 +106,21 @@ p on folder delete b "Renamed$$" >/dev/null 2>&1
 has "Renamed$$" && t_fail "folder delete did not reach the server" || t_ok "folder delete reaches the server"
 p on folder rename b INBOX Other >"$T/out" 2>&1
 expect_status "INBOX cannot be renamed" 2 "$?"
+# copy: online and through the journal; the original stays where it was
+before_a=$(count "$A") before_f=$(count "$F")
+p on copy "${ids[50]}" "$A" >/dev/null 2>"$T/err"
+expect_status "copy online" 0 "$?"
+expect_status "the copy is on the server" $((before_a + 1)) "$(count "$A")"
+expect_status "the original stays on the server" "$before_f" "$(count "$F")"
+p off copy "${ids[51]}" "$A" >/dev/null 2>"$T/err"
+expect_status "copy offline is still success" 0 "$?"
+p on sync >"$T/out" 2>"$T/err"
+expect_status "the offline copy reached the server, once" $((before_a + 2)) "$(count "$A")"
+p on sync --folder "$A" >/dev/null 2>&1
+expect_status "locally the copy is in the destination" 1 \
+	"$(p on list --account b --folder "$A" --limit 0 | cut -f1 | grep -cF "${ids[51]}")"
+expect_status "and the original in its folder" 1 \
+	"$(p on list --account b --folder "$F" --limit 0 | cut -f1 | grep -cF "${ids[51]}")"
+expect_status "one file per server message in the destination" "$(count "$A")" \
+	"$(ls "$T/data/mail/b/$A/cur" "$T/data/mail/b/$A/new" 2>/dev/null | grep -c ',U=')"
 finish

@@ -70,8 +70,11 @@ static int change_flags_apply(struct store *s, const struct store_location *loc,
 	return 0;
 }
 
-static int change_move_apply(struct store *s, const struct store_location *loc,
-			     const char *dest, struct journal_entry *je, char **cause)
+/* Moves (or copies) the message to dest in the store; the journal entry
+ * names the file there, so replay can give it the server's UID. */
+static int change_to_folder_apply(struct store *s, const struct store_location *loc,
+				  const char *dest, bool copy, struct journal_entry *je,
+				  char **cause)
 {
 	char *newpath = NULL;
 
@@ -81,31 +84,10 @@ static int change_move_apply(struct store *s, const struct store_location *loc,
 		*cause = xasprintf("the message is already in %s", dest);
 		return -1;
 	}
-	if (store_move_file(s, loc->path, loc->account, dest, &newpath, cause) < 0)
+	if ((copy ? store_copy_file : store_move_file)(s, loc->path, loc->account, dest, &newpath,
+						      cause) < 0)
 		return -1;
-	je->op = "move";
-	je->folder = loc->folder;
-	je->uid = loc->uid;
-	je->arg = xstrdup(dest);
-	je->file = xstrdup(strrchr(newpath, '/') + 1);
-	free(newpath);
-	return 0;
-}
-
-static int change_copy_apply(struct store *s, const struct store_location *loc,
-			     const char *dest, struct journal_entry *je, char **cause)
-{
-	char *newpath = NULL;
-
-	if (!store_folder_valid(dest, cause))
-		return -1;
-	if (strcmp(dest, loc->folder) == 0) {
-		*cause = xasprintf("the message is already in %s", dest);
-		return -1;
-	}
-	if (store_copy_file(s, loc->path, loc->account, dest, &newpath, cause) < 0)
-		return -1;
-	je->op = "copy";
+	je->op = copy ? "copy" : "move";
 	je->folder = loc->folder;
 	je->uid = loc->uid;
 	je->arg = xstrdup(dest);
@@ -125,7 +107,7 @@ static int change_delete_apply(struct store *s, const struct store_location *loc
 
 	if (!expunge) {
 		*moved_to = trash;
-		return change_move_apply(s, loc, trash, je, cause);
+		return change_to_folder_apply(s, loc, trash, false, je, cause);
 	}
 	if (store_remove_file(s, loc->path, cause) < 0)
 		return -1;
@@ -159,7 +141,7 @@ int change_apply(struct store *s, const struct config *cfg, const char *id, enum
 		break;
 	case CHANGE_MOVE:
 		moved_to = arg;
-		rc = arg ? change_move_apply(s, &loc, arg, &je, cause) : -1;
+		rc = arg ? change_to_folder_apply(s, &loc, arg, false, &je, cause) : -1;
 		if (!arg)
 			*cause = xstrdup("no folder to move to");
 		break;
@@ -167,7 +149,7 @@ int change_apply(struct store *s, const struct config *cfg, const char *id, enum
 		rc = change_delete_apply(s, &loc, a, &je, &moved_to, cause);
 		break;
 	case CHANGE_COPY:
-		rc = arg ? change_copy_apply(s, &loc, arg, &je, cause) : -1;
+		rc = arg ? change_to_folder_apply(s, &loc, arg, true, &je, cause) : -1;
 		if (!arg)
 			*cause = xstrdup("no folder to copy to");
 		break;

@@ -156,6 +156,27 @@ static int replay_expunge(struct imap_session *s, unsigned long uid, char **caus
 	return 0;
 }
 
+/* After a UID MOVE or COPY: the new UID from the server's COPYUID (UIDPLUS)
+ * into *newuid, the sets freed; 0, or -1 with *cause from rc. */
+static int replay_uidplus_done(struct imap_session *s, int rc, struct mailimap_set *src_r,
+			       struct mailimap_set *dst_r, unsigned long *newuid, const char *what,
+			       char **cause)
+{
+	if (dst_r) {
+		clistiter *it = clist_begin(dst_r->set_list);
+		if (it)
+			*newuid = ((struct mailimap_set_item *)clist_content(it))->set_first;
+		mailimap_set_free(dst_r);
+	}
+	if (src_r)
+		mailimap_set_free(src_r);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, what, rc);
+		return -1;
+	}
+	return 0;
+}
+
 /* Moves uid to dest; *newuid is its UID there when the server says (UIDPLUS). */
 static int replay_move(struct imap_session *s, unsigned long uid, const char *dest,
 		       unsigned long *newuid, char **cause)
@@ -184,19 +205,7 @@ static int replay_move(struct imap_session *s, unsigned long uid, const char *de
 	}
 	s->round_trips++;
 	mailimap_set_free(set);
-	if (dst_r) {
-		clistiter *it = clist_begin(dst_r->set_list);
-		if (it)
-			*newuid = ((struct mailimap_set_item *)clist_content(it))->set_first;
-		mailimap_set_free(dst_r);
-	}
-	if (src_r)
-		mailimap_set_free(src_r);
-	if (rc != MAILIMAP_NO_ERROR) {
-		*cause = imap_session_error(s, "cannot move the message", rc);
-		return -1;
-	}
-	return 0;
+	return replay_uidplus_done(s, rc, src_r, dst_r, newuid, "cannot move the message", cause);
 }
 
 /* Copies uid to dest; *newuid is the copy's UID there when the server says
@@ -214,19 +223,7 @@ static int replay_copy(struct imap_session *s, unsigned long uid, const char *de
 		: mailimap_uid_copy(s->imap, set, dest);
 	s->round_trips++;
 	mailimap_set_free(set);
-	if (dst_r) {
-		clistiter *it = clist_begin(dst_r->set_list);
-		if (it)
-			*newuid = ((struct mailimap_set_item *)clist_content(it))->set_first;
-		mailimap_set_free(dst_r);
-	}
-	if (src_r)
-		mailimap_set_free(src_r);
-	if (rc != MAILIMAP_NO_ERROR) {
-		*cause = imap_session_error(s, "cannot copy the message", rc);
-		return -1;
-	}
-	return 0;
+	return replay_uidplus_done(s, rc, src_r, dst_r, newuid, "cannot copy the message", cause);
 }
 
 /* The server's name of local folder name, from the list (or name itself). */

@@ -21,6 +21,9 @@ serve() {  # serve SCENARIO [ARGS]: (re)starts the server, sets $port
 	python3 "$PETREL_SRC/tests/integration/imap_hostile.py" --scenario "$@" \
 		--log "$T/commands" >"$T/srv.out" 2>&1 &
 	srv=$!
+	listening
+}
+listening() {  # waits for the server's "listening PORT" line; sets $port
 	for _ in $(seq 200); do grep -q '^listening [0-9]' "$T/srv.out" && break; sleep 0.05; done
 	port=$(awk '/^listening/{print $2}' "$T/srv.out")
 }
@@ -146,8 +149,7 @@ printf 'From: a@example.org\nSubject: kept on the server\n\nbody\n' >"$T/pop/1"
 [ -n "$srv" ] && { kill "$srv"; wait "$srv"; } 2>/dev/null
 python3 "$PETREL_SRC/tests/integration/pop3_fake.py" --dir "$T/pop" --endless-line >"$T/srv.out" 2>&1 &
 srv=$!
-for _ in $(seq 200); do grep -q '^listening [0-9]' "$T/srv.out" && break; sleep 0.05; done
-port=$(awk '/^listening/{print $2}' "$T/srv.out")
+listening
 cat >"$T/pop.conf" <<CONF
 data-dir = $T/d-pop
 [account h]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A full disk and a read-only store: petrel's data dir on a small tmpfs that
-# is filled up during an IMAP sync, a POP3 drain (delete mode), and queueing
-# a message to send; then remounted read-only.  Each time petrel must say so
+# is filled up during an IMAP sync, a POP3 drain (delete mode), an import
+# and queueing a message to send; then remounted read-only.  Each time petrel must say so
 # in words, end by itself (no crash), keep the server's copies (no DELE of a
 # message not safely stored), and recover completely once space returns.
 # Needs root (mount); skips otherwise.
@@ -44,6 +44,7 @@ user = carol
 password-command = echo $PETREL_TEST_CAROL_PASS
 tls-ca-file = $PETREL_TEST_CA
 pop3-mode = delete
+[account l]
 CONF
 chmod 600 "$T/config"
 P() { "$petrel" -c "$T/config" "$@"; }
@@ -104,6 +105,20 @@ timeout 300 "$petrel" -c "$T/config" sync p >/dev/null 2>"$T/err"
 expect_status "POP3 drain after space returns" 0 "$?"
 expect_status "POP3: all 150 stored" 150 "$(local_count p INBOX)"
 expect_status "POP3: the server is drained" 0 "$(server_count carol INBOX)"
+
+# Import on a full disk: what fits is kept, the rest is refused in words,
+# and importing again after space returns completes without duplicates.
+python3 "$PETREL_SRC/tests/gen_mbox.py" 300 "$T/archive.mbox"
+fill 100
+timeout 300 "$petrel" -c "$T/config" import l Archive "$T/archive.mbox" >/dev/null 2>"$T/err"
+rc=$?
+ended "import on a full disk"
+[ "$rc" != 0 ] && t_ok "import on a full disk fails (exit $rc)" || t_fail "import on a full disk reported success"
+says_full "import"
+rm -f "$D/filler"
+timeout 300 "$petrel" -c "$T/config" import l Archive "$T/archive.mbox" >/dev/null 2>"$T/err"
+expect_status "import after space returns" 0 "$?"
+expect_status "every message imported once" 300 "$(local_count l Archive)"
 
 # Queueing a message on a full disk: refused in words, nothing half-written.
 printf 'From: bob@example.org\nTo: alice@example.org\nSubject: full-%s\n\nhello\n' $$ >"$T/msg.eml"

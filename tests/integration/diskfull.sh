@@ -17,7 +17,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-if ! mount -t tmpfs -o size=6m,mode=0700 tmpfs "$D" 2>/dev/null; then
+if ! mount -t tmpfs -o size=8m,mode=0700 tmpfs "$D" 2>/dev/null; then
 	echo "SKIP: cannot mount a tmpfs here (needs root)"
 	exit 77
 fi
@@ -108,7 +108,7 @@ expect_status "POP3: the server is drained" 0 "$(server_count carol INBOX)"
 
 # Import on a full disk: what fits is kept, the rest is refused in words,
 # and importing again after space returns completes without duplicates.
-python3 "$PETREL_SRC/tests/gen_mbox.py" 300 "$T/archive.mbox"
+python3 "$PETREL_SRC/tests/gen_mbox.py" 100 "$T/archive.mbox"
 fill 100
 timeout 300 "$petrel" -c "$T/config" import l Archive "$T/archive.mbox" >/dev/null 2>"$T/err"
 rc=$?
@@ -117,8 +117,8 @@ ended "import on a full disk"
 says_full "import"
 rm -f "$D/filler"
 timeout 300 "$petrel" -c "$T/config" import l Archive "$T/archive.mbox" >/dev/null 2>"$T/err"
-expect_status "import after space returns" 0 "$?"
-expect_status "every message imported once" 300 "$(local_count l Archive)"
+rc=$?; expect_status "import after space returns" 0 "$rc"; [ "$rc" = 0 ] || sed "s/^/    # /" "$T/err"
+expect_status "every message imported once" 100 "$(local_count l Archive)"
 
 # Queueing a message on a full disk: refused in words, nothing half-written.
 printf 'From: bob@example.org\nTo: alice@example.org\nSubject: full-%s\n\nhello\n' $$ >"$T/msg.eml"

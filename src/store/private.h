@@ -12,8 +12,8 @@ struct store {
 	enum store_mode mode;
 	notmuch_database_t *db;   /* NULL for a read of a store not created yet */
 	int atomic;               /* depth of begin/commit */
-	/* Files delivered since the outermost store_begin: if the index cannot
-	 * be saved they are removed again, so that no file is in a folder the
+	/* Files delivered since the index was last saved: if it cannot be
+	 * saved they are removed again, so that no file is in a folder the
 	 * index does not know (sync takes a file there for a stored message). */
 	char **added;
 	size_t n_added, alloc_added;

@@ -115,7 +115,19 @@ fail:
 	return NULL;
 }
 
-/* Forgets the files delivered in the transaction; with undo, removes them. */
+/* Whether the file system of the store has less than STORE_MIN_FREE bytes
+ * left for its users. */
+#define STORE_MIN_FREE (1ull << 20)
+static bool store_disk_full(const struct store *s)
+{
+	struct statvfs vfs;
+
+	return statvfs(s->mail_dir, &vfs) == 0 && !(vfs.f_flag & ST_RDONLY) &&
+	       (unsigned long long)vfs.f_bavail * vfs.f_frsize < STORE_MIN_FREE;
+}
+
+/* Forgets the files delivered since the index was last saved; with undo,
+ * removes them. */
 static void store_added_clear(struct store *s, bool undo)
 {
 	for (size_t i = 0; i < s->n_added; i++) {
@@ -129,8 +141,6 @@ static void store_added_clear(struct store *s, bool undo)
 
 static void store_added_note(struct store *s, const char *path)
 {
-	if (s->atomic == 0)
-		return;
 	if (s->n_added == s->alloc_added) {
 		s->alloc_added = s->alloc_added ? s->alloc_added * 2 : 64;
 		s->added = xrealloc(s->added, s->alloc_added * sizeof(*s->added));
@@ -146,10 +156,21 @@ void store_close(struct store **sp)
 	if (!s)
 		return;
 	if (s->db) {
-		while (s->atomic > 0) {
-			failed |= notmuch_database_end_atomic(s->db) != NOTMUCH_STATUS_SUCCESS;
-			s->atomic--;
+		if (s->mode == STORE_WRITE && (s->atomic > 0 || s->n_added) && store_disk_full(s)) {
+			/* no commit on a full disk (see store_commit): closing
+			 * inside an atomic section discards what is pending */
+			if (s->atomic == 0)
+				notmuch_database_begin_atomic(s->db);
+			notmuch_database_close(s->db);
+			failed = true;
+		} else {
+			while (s->atomic > 0) {
+				failed |= notmuch_database_end_atomic(s->db) != NOTMUCH_STATUS_SUCCESS;
+				s->atomic--;
+			}
+			failed |= notmuch_database_close(s->db) != NOTMUCH_STATUS_SUCCESS;
 		}
+		s->atomic = 0;
 		notmuch_database_destroy(s->db);
 	}
 	store_added_clear(s, failed || s->broken);
@@ -176,6 +197,19 @@ int store_commit(struct store *s, char **cause)
 
 	if (s->atomic == 0)
 		BUG("store_commit without store_begin");
+	if (s->atomic == 1 && store_disk_full(s)) {
+		/* Xapian's commit on a disk that fills up under it can abort
+		 * the process (std::terminate inside libxapian 1.4): do not
+		 * try.  Closing inside the atomic section discards the batch,
+		 * whose files go too; the store cannot be used after this. */
+		notmuch_database_close(s->db);
+		s->atomic = 0;
+		s->broken = false;
+		store_added_clear(s, true);
+		*cause = xstrdup("cannot save the index: the disk holding the store is full "
+				 "(less than 1 MiB free); nothing of this batch was kept");
+		return -1;
+	}
 	s->atomic--;
 	rc = notmuch_database_end_atomic(s->db);
 	if (rc != NOTMUCH_STATUS_SUCCESS || (s->atomic == 0 && s->broken)) {

@@ -17,7 +17,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-if ! mount -t tmpfs -o size=8m,mode=0700 tmpfs "$D" 2>/dev/null; then
+if ! mount -t tmpfs -o size=12m,mode=0700 tmpfs "$D" 2>/dev/null; then
 	echo "SKIP: cannot mount a tmpfs here (needs root)"
 	exit 77
 fi

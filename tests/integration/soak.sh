@@ -150,7 +150,9 @@ if last <= first + margin:
     print("ok - memory stays flat")
 else:
     print(f"not ok - memory grew: {first/1024:.1f} -> {last/1024:.1f} MiB"); ok = 1
-if fd_last <= fd_first + 2:
+# connections come and go around a cut (one per watched folder, the
+# engine's own, TLS and the index): a few fds of slack, a leak grows past it
+if fd_last <= fd_first + 8:
     print("ok - no file descriptor leak")
 else:
     print(f"not ok - file descriptors grew: {fd_first} -> {fd_last}"); ok = 1

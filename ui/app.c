@@ -411,6 +411,65 @@ static void app_read_keys(struct ui *ui)
 
 /* ---- engine events ---- */
 
+/* What the account's watch says: progress and reasons go on the status
+ * line (not the message line: a server that stays away would repeat them
+ * every backoff over whatever the user is reading there). */
+static void app_watch_event(struct ui *ui, struct ui_account *acc, size_t i,
+			    const struct engine_event *ev)
+{
+	char *safe;
+
+	switch (ev->type) {
+	case ENGINE_EVENT_PROGRESS:
+		safe = sanitize_line(ev->folder ? ev->folder : "");
+		free(acc->watch_text);
+		acc->watch_text = ev->total ? xasprintf("%s %u/%u", safe, ev->done, ev->total)
+					    : xasprintf("%s", safe);
+		free(safe);
+		break;
+	case ENGINE_EVENT_CHANGED:
+		acc->changed = true;
+		acc->offline = false;
+		xstrset(&acc->watch_text, "watching");
+		break;
+	case ENGINE_EVENT_NEW_MESSAGE:
+		acc->offline = false;
+		ui_folders_new_mail(ui, i, ev->folder);
+		break;
+	case ENGINE_EVENT_ERROR:
+		safe = sanitize_line(ev->text ? ev->text : "unknown error");
+		xstrset(&acc->watch_text, safe);
+		free(safe);
+		break;
+	case ENGINE_EVENT_DONE:
+		acc->watch_cmd = 0;
+		if (!ev->ok && !ev->cancelled && !ev->text)
+			FREE_NULL(acc->watch_text);
+		break;
+	default:
+		break;
+	}
+	ui->dirty |= UI_DIRTY_STATUS;
+}
+
+/* Starts the watch of every account that has a server and watch = yes. */
+static void app_watch_start(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->n_accounts; i++) {
+		struct ui_account *acc = &ui->accounts[i];
+		const char *type = config_account_type(acc->a);
+		char *cause = NULL;
+
+		if (strcmp(type, "local") == 0 || !config_get_bool(acc->a, OPTION_WATCH))
+			continue;
+		acc->watch_cmd = engine_submit(ui->engine, acc->a->name, ENGINE_CMD_WATCH, NULL, 0,
+					       ENGINE_PRIO_PUSH, &cause);
+		if (acc->watch_cmd)
+			xstrset(&acc->watch_text, "connecting");
+		free(cause);
+	}
+}
+
 static void app_event(struct ui *ui, const struct engine_event *ev)
 {
 	long i = ev->account ? ui_app_account(ui, ev->account) : -1;
@@ -425,6 +484,10 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 	}
 	if (ui_change_event(ui, ev))
 		return;
+	if (ev->cmd && ev->cmd == acc->watch_cmd) {
+		app_watch_event(ui, acc, (size_t)i, ev);
+		return;
+	}
 	switch (ev->type) {
 	case ENGINE_EVENT_PROGRESS:
 		if (ev->cmd != acc->sync_cmd)
@@ -734,6 +797,7 @@ int ui_main(struct cli_ctx *ctx)
 	ui_index_new(&ui);
 	ui_folders_new(&ui);
 	app_problems(&ui);
+	app_watch_start(&ui);
 	ui.dirty = UI_DIRTY_ALL;
 	app_loop(&ui);
 	endwin();
@@ -755,6 +819,7 @@ out:
 	for (size_t i = 0; i < ui.n_accounts; i++) {
 		free(ui.accounts[i].name);
 		free(ui.accounts[i].sync_text);
+		free(ui.accounts[i].watch_text);
 	}
 	free(ui.stores);
 	free(ui.accounts);

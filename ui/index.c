@@ -160,7 +160,12 @@ void ui_index_refresh(struct ui *ui)
 		pos = 0;
 	}
 	x->cursor = (size_t)pos;
-	x->top = x->cursor >= offset ? x->cursor - offset : 0;
+	/* the cursor keeps its line, except when the newest rows were in view:
+	 * then new mail comes into view at the top while the cursor fits */
+	if (x->top == 0 && x->cursor < (size_t)ui->main_h)
+		x->top = 0;
+	else
+		x->top = x->cursor >= offset ? x->cursor - offset : 0;
 	index_count_unread(ui);
 	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
 }

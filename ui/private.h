@@ -264,6 +264,8 @@ struct ui_account {
 	char *sync_text;      /* sanitized progress or error */
 	bool changed;         /* a CHANGED event came: reopen and refresh */
 	bool offline;         /* the server could not be reached (until a sync works) */
+	unsigned long watch_cmd;  /* the account's watch (option watch), or 0 */
+	char *watch_text;     /* sanitized: what the watch does or last said */
 };
 
 struct ui_store {

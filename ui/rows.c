@@ -2,8 +2,9 @@
  * The lazy window of message rows behind the index: a folder of 100,000
  * messages is never loaded whole.  The window holds a contiguous run of the
  * list (newest first) around what is on screen, and grows a page at a time
- * by date: "older than the last row" is the query AND date:..@LAST, "newer
- * than the first" is AND date:@FIRST.. sorted oldest first.  Rows sharing a
+ * by date: "older than the last row" is the query AND date:@0..@LAST (not
+ * date:..@LAST, which leaves out messages without a Date, dated 0 by
+ * notmuch), "newer than the first" is AND date:@FIRST.. sorted oldest first.  Rows sharing a
  * date at the edge are told apart by message id, so none is lost or shown
  * twice whatever order notmuch gives ties.  Rows far from where the user
  * is are dropped, so memory stays flat however far one scrolls.
@@ -163,7 +164,7 @@ static bool rows_older(struct ui_rows *r, struct store *s, size_t want)
 	if (r->at_bottom)
 		return false;
 	if (r->n) {
-		bound = xasprintf("date:..@%lld", (long long)r->v[r->n - 1].date);
+		bound = xasprintf("date:@0..@%lld", (long long)r->v[r->n - 1].date);
 		q = ui_rows_and(r->query, bound);
 		free(bound);
 		b.skip_date = r->v[r->n - 1].date;
@@ -343,7 +344,7 @@ long ui_rows_reload(struct ui_rows *r, struct store *s, const char *id, time_t d
 		return -1;
 	}
 	free(q);
-	bound = xasprintf("date:..@%lld", (long long)date);
+	bound = xasprintf("date:@0..@%lld", (long long)date);
 	q = ui_rows_and(r->query, bound);
 	free(bound);
 	if (store_query(s, q, (unsigned)margin, STORE_NEWEST_FIRST, rows_collect, &older,
@@ -391,7 +392,7 @@ long ui_rows_seek(struct ui_rows *r, struct store *s, size_t pos, const char *ex
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i].date == cur->date)
 			ties++;
-	bound = dir > 0 ? xasprintf("date:..@%lld", (long long)cur->date)
+	bound = dir > 0 ? xasprintf("date:@0..@%lld", (long long)cur->date)
 			: xasprintf("date:@%lld..", (long long)cur->date);
 	q = ui_rows_and(r->query, bound);
 	free(bound);

@@ -26,6 +26,8 @@ static void status_sync(struct ui *ui, char *buf, size_t size)
 				       acc->sync == UI_SYNC_RUNNING ? "syncing " : "",
 				       acc->sync == UI_SYNC_FAILED ? "sync failed: " : "",
 				       acc->sync_text ? acc->sync_text : "");
+	else if (acc && acc->watch_cmd && acc->watch_text && len < size)
+		len += (size_t)snprintf(buf + len, size - len, "%.36s  ", acc->watch_text);
 	if (len >= size)
 		len = size - 1;
 	snprintf(buf + len, size - len, "%s in %s out ",

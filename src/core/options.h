@@ -94,6 +94,8 @@ enum option_scope {
 	  "POP3: larger messages are kept as headers only until opened; 0: no limit.") \
 	X(POLL_INTERVAL, "poll-interval", OPT_DURATION, OPT_BOTH, "5m", NULL, \
 	  "How often petrel watch checks a POP3 account, or an IMAP server without IDLE.") \
+	X(WATCH, "watch", OPT_BOOL, OPT_BOTH, "yes", NULL, \
+	  "The terminal UI keeps the account connected (IDLE, else polling) and shows new mail.") \
 	X(DELETE, "delete", OPT_ENUM, OPT_BOTH, "trash", "trash|expunge", \
 	  "What deleting a message does: move it to trash-folder, or remove it for good.") \
 	X(TRASH_FOLDER, "trash-folder", OPT_STRING, OPT_BOTH, "Trash", NULL, \

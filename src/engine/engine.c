@@ -33,6 +33,14 @@ struct engine_worker {
 	struct engine_job *queue;     /* sorted: higher priority first, FIFO within */
 	struct engine_job *current;   /* being run; owned by the worker thread */
 	struct net_cancel *cancel;    /* interrupts current's network I/O */
+	/* A watch never ends by itself, so it lets the account's other
+	 * commands run inside it (engine_worker_run_queued): outer is the
+	 * watch while one of them is current, outer_cancelled says the watch
+	 * itself was cancelled meanwhile, and wake tells the waiting watch that
+	 * a command came (without disturbing its connections). */
+	struct engine_job *outer;
+	bool outer_cancelled;
+	struct net_cancel *wake;
 };
 
 struct engine {
@@ -67,6 +75,7 @@ struct engine *engine_new(const struct config *cfg)
 		e->workers[i].engine = e;
 		e->workers[i].account = cfg->accounts[i];
 		e->workers[i].cancel = net_cancel_new();
+		e->workers[i].wake = net_cancel_new();
 	}
 	return e;
 }
@@ -95,6 +104,7 @@ void engine_free(struct engine **ep)
 			free(j);
 		}
 		net_cancel_free(&w->cancel);
+		net_cancel_free(&w->wake);
 	}
 	free(e->workers);
 	engine_events_free(&e->events);
@@ -140,6 +150,9 @@ unsigned long engine_submit(struct engine *e, const char *account, enum engine_c
 		;
 	job->next = *pp;
 	*pp = job;
+	if (w->current && w->current->cmd == ENGINE_CMD_WATCH && !w->outer &&
+	    cmd != ENGINE_CMD_WATCH)
+		net_cancel_trigger(w->wake);
 	if (!w->started) {
 		if (pthread_create(&w->thread, NULL, engine_worker_main, w) != 0)
 			BUG("cannot start a worker thread: %s", strerror(errno));
@@ -207,6 +220,14 @@ bool engine_cancel(struct engine *e, unsigned long id)
 		struct engine_job **pp;
 
 		if (w->current && w->current->id == id) {
+			net_cancel_trigger(w->cancel);
+			found = true;
+			break;
+		}
+		if (w->outer && w->outer->id == id) {
+			/* the command running inside the watch goes too: the
+			 * user is leaving the account alone */
+			w->outer_cancelled = true;
 			net_cancel_trigger(w->cancel);
 			found = true;
 			break;
@@ -281,6 +302,61 @@ static bool engine_run(struct engine_worker *w, const struct engine_job *job)
 	BUG("unknown engine command %d", (int)job->cmd);
 }
 
+/* Posts the DONE of job; called with the lock held. */
+static void engine_job_done(struct engine_worker *w, struct engine_job *job, bool ok)
+{
+	struct engine *e = w->engine;
+	bool cancelled = net_cancel_triggered(w->cancel) && !e->stopping;
+	struct engine_event *done = engine_event_for(w, job->id, ENGINE_EVENT_DONE);
+
+	done->ok = ok && !cancelled;
+	done->cancelled = cancelled;
+	if (cancelled)
+		done->text = xstrdup("cancelled");
+	engine_post_locked(e, done);
+}
+
+bool engine_worker_run_queued(struct engine_worker *w)
+{
+	struct engine *e = w->engine;
+	bool ran = false;
+
+	pthread_mutex_lock(&e->lock);
+	net_cancel_reset(w->wake);
+	while (w->queue && w->queue->cmd != ENGINE_CMD_WATCH && !e->stopping &&
+	       !net_cancel_triggered(w->cancel)) {
+		struct engine_job *job = w->queue;
+		bool ok;
+
+		w->queue = job->next;
+		w->outer = w->current;
+		w->current = job;
+		pthread_mutex_unlock(&e->lock);
+		log_debug("engine: %s: command %lu runs inside the watch", w->account->name,
+			  job->id);
+		ok = engine_run(w, job);
+		pthread_mutex_lock(&e->lock);
+		engine_job_done(w, job, ok);
+		w->current = w->outer;
+		w->outer = NULL;
+		free(job->arg);
+		free(job);
+		/* a cancel meant for the inner command ends with it; one for the
+		 * watch (or the engine stopping) stays */
+		if (!w->outer_cancelled && !e->stopping)
+			net_cancel_reset(w->cancel);
+		w->outer_cancelled = false;
+		ran = true;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return ran;
+}
+
+struct net_cancel *engine_worker_wake(const struct engine_worker *w)
+{
+	return w->wake;
+}
+
 static void *engine_worker_main(void *arg)
 {
 	struct engine_worker *w = arg;
@@ -289,8 +365,7 @@ static void *engine_worker_main(void *arg)
 	pthread_mutex_lock(&e->lock);
 	for (;;) {
 		struct engine_job *job;
-		struct engine_event *done;
-		bool ok, cancelled;
+		bool ok;
 
 		while (!w->queue && !e->stopping)
 			pthread_cond_wait(&e->wake, &e->lock);
@@ -300,18 +375,13 @@ static void *engine_worker_main(void *arg)
 		w->queue = job->next;
 		w->current = job;
 		net_cancel_reset(w->cancel);
+		net_cancel_reset(w->wake);
 		pthread_mutex_unlock(&e->lock);
 
 		ok = engine_run(w, job);
 
 		pthread_mutex_lock(&e->lock);
-		cancelled = net_cancel_triggered(w->cancel) && !e->stopping;
-		done = engine_event_for(w, job->id, ENGINE_EVENT_DONE);
-		done->ok = ok && !cancelled;
-		done->cancelled = cancelled;
-		if (cancelled)
-			done->text = xstrdup("cancelled");
-		engine_post_locked(e, done);
+		engine_job_done(w, job, ok);
 		w->current = NULL;
 		free(job->arg);
 		free(job);

@@ -14,6 +14,12 @@ void engine_post(struct engine_worker *w, struct engine_event *ev);
 struct engine_event *engine_event_new(struct engine_worker *w, enum engine_event_type type);
 const struct account *engine_worker_account(const struct engine_worker *w);
 struct net_cancel *engine_worker_cancel(const struct engine_worker *w);
+/* For a watch: triggered when another command of the account was queued.
+ * engine_worker_run_queued then runs the queued commands (not another
+ * watch) one by one, each with its own events and DONE, and resets it;
+ * true if it ran any.  The watch's connections stay as they are meanwhile. */
+struct net_cancel *engine_worker_wake(const struct engine_worker *w);
+bool engine_worker_run_queued(struct engine_worker *w);
 
 /* The operations, each in its own file; they return true on success. */
 bool engine_op_check(struct engine_worker *w);

@@ -86,7 +86,9 @@ out:
 	return rc;
 }
 
-/* Connects wf, finds its server name, syncs it and starts IDLE. */
+/* Connects wf, finds its server name, syncs it and starts IDLE: 0, -1 with
+ * *cause, -2 when the server has no IDLE, -3 with *cause when the server
+ * could not be reached at all (offline, not refused). */
 static int watch_connect(struct engine_worker *w, struct watch_folder *wf, char **cause)
 {
 	const struct account *a = engine_worker_account(w);
@@ -94,9 +96,10 @@ static int watch_connect(struct engine_worker *w, struct watch_folder *wf, char 
 
 	wf->s = imap_session_connect(a, engine_worker_cancel(w), &r);
 	if (!wf->s || !imap_session_login(wf->s, &r)) {
+		int rc = r.connected ? -1 : -3;
 		*cause = xstrdup(r.error ? r.error : "cannot connect");
 		net_report_release(&r);
-		return -1;
+		return rc;
 	}
 	net_report_release(&r);
 	if (!imap_session_has_idle(wf->s))
@@ -164,6 +167,25 @@ static void watch_names_free(char **v, size_t n)
 	free(v);
 }
 
+/* Sleeps ms, running the account's other commands as they come (a change
+ * the user made must not wait for the end of a backoff); false when
+ * cancelled. */
+static bool watch_sleep(struct engine_worker *w, unsigned long ms)
+{
+	struct net_cancel *cancel = engine_worker_cancel(w);
+	time_t end = time(NULL) + (time_t)((ms + 999) / 1000);
+
+	for (;;) {
+		unsigned long step = ms < 200 ? ms : 200;
+		if (!net_sleep((unsigned)step, cancel))
+			return false;
+		ms -= step;
+		engine_worker_run_queued(w);
+		if (!ms || time(NULL) > end)
+			return !net_cancel_triggered(cancel);
+	}
+}
+
 /* Accounts that cannot push: sync every poll-interval and report what came.
  * POP3 has no push at all; IMAP without IDLE polls its INBOX. */
 static bool watch_poll(struct engine_worker *w, bool pop3)
@@ -206,7 +228,7 @@ static bool watch_poll(struct engine_worker *w, bool pop3)
 		first = false;
 		watch_names_free(before, nb);
 		watch_names_free(after, na);
-		if (!net_sleep((unsigned)(every * 1000), cancel))
+		if (!watch_sleep(w, every * 1000))
 			break;
 	}
 	return true;
@@ -276,6 +298,8 @@ bool engine_op_watch(struct engine_worker *w)
 		bool failed = false;
 		int ready;
 
+		engine_worker_run_queued(w);
+
 		for (size_t i = 0; i < n && !net_cancel_triggered(cancel); i++) {
 			char *cause = NULL;
 			int rc;
@@ -292,10 +316,12 @@ bool engine_op_watch(struct engine_worker *w)
 			}
 			if (rc < 0) {
 				if (!net_cancel_triggered(cancel)) {
-					char *msg = xasprintf("%s: %s; trying again in %u s", wf[i].local,
-							      cause, backoff / 1000);
-					watch_post(w, ENGINE_EVENT_ERROR, wf[i].local, msg);
-					free(msg);
+					struct engine_event *ev = engine_event_new(w, ENGINE_EVENT_ERROR);
+					ev->folder = xstrdup(wf[i].local);
+					ev->text = xasprintf("%s: %s; trying again in %u s", wf[i].local,
+							     cause, backoff / 1000);
+					ev->offline = rc == -3;
+					engine_post(w, ev);
 				}
 				free(cause);
 				watch_drop(&wf[i]);
@@ -308,7 +334,7 @@ bool engine_op_watch(struct engine_worker *w)
 			/* exponential backoff with +-25% jitter, so many clients
 			 * do not all come back at once */
 			unsigned jitter = backoff / 4 ? (unsigned)random() % (backoff / 2) : 0;
-			if (!net_sleep(backoff - backoff / 4 + jitter, cancel))
+			if (!watch_sleep(w, backoff - backoff / 4 + jitter))
 				break;
 			backoff = backoff * 2 > WATCH_BACKOFF_MAX ? WATCH_BACKOFF_MAX : backoff * 2;
 			continue;
@@ -321,9 +347,11 @@ bool engine_op_watch(struct engine_worker *w)
 			}
 		if (ns == 0)
 			continue;
-		ready = net_streams_wait(streams, ns, watch_send(w), cancel);
+		ready = net_streams_wait(streams, ns, watch_send(w), cancel, engine_worker_wake(w));
 		if (ready == -2)
 			break;
+		if (ready == -3)
+			continue;  /* a command came: it runs at the top of the loop */
 		if (ready == -1 && !watch_keepalive_due(&last_keepalive))
 			continue;  /* woke for the send queue only */
 		for (size_t k = 0; k < ns; k++) {

@@ -77,11 +77,13 @@ mailstream *net_stream_tls(int fd, const struct net_params *p, struct net_tls_in
 bool net_stream_starttls(mailstream *s, const struct net_params *p, struct net_tls_info *info,
 			 char **cause);
 
-/* Waits until one of the n streams has data to read (already buffered, or on
- * the wire), for at most timeout seconds.  Returns its index, -1 on timeout,
- * -2 when cancel (may be NULL) was triggered.  For IMAP IDLE on several
- * connections at once from one thread. */
-int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct net_cancel *cancel);
+/* Waits until one of the n streams (n may be 0) has data to read (already
+ * buffered, or on the wire), for at most timeout seconds.  Returns its index,
+ * -1 on timeout, -2 when cancel (may be NULL) was triggered, -3 when wake
+ * (may be NULL; a second switch that interrupts only this wait, not I/O) was.
+ * For IMAP IDLE on several connections at once from one thread. */
+int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct net_cancel *cancel,
+		     struct net_cancel *wake);
 
 /* COMPRESS=DEFLATE (RFC 4978).  After the server answered OK to COMPRESS
  * DEFLATE: puts a raw-deflate layer on stream s, between the protocol and the

@@ -480,9 +480,10 @@ bool net_stream_starttls(mailstream *s, const struct net_params *p, struct net_t
 	return true;
 }
 
-int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct net_cancel *cancel)
+int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct net_cancel *cancel,
+		     struct net_cancel *wake)
 {
-	struct pollfd *pfd = xcalloc(n + 1, sizeof(*pfd));
+	struct pollfd *pfd = xcalloc(n + 2, sizeof(*pfd));
 	long deadline = stream_now_ms() + (long)timeout * 1000L;
 	int ready = -1;
 
@@ -520,19 +521,30 @@ int net_streams_wait(mailstream **streams, size_t n, unsigned timeout, struct ne
 		pfd[n].fd = cancel ? cancel->pipe[0] : -1;
 		pfd[n].events = POLLIN;
 		pfd[n].revents = 0;
+		pfd[n + 1].fd = wake ? wake->pipe[0] : -1;
+		pfd[n + 1].events = POLLIN;
+		pfd[n + 1].revents = 0;
 		if (net_cancel_triggered(cancel)) {
 			ready = -2;
 			goto out;
 		}
+		if (net_cancel_triggered(wake)) {
+			ready = -3;
+			goto out;
+		}
 		if (left <= 0)
 			goto out;
-		r = poll(pfd, n + 1, (int)(left > 1000000 ? 1000000 : left));
+		r = poll(pfd, n + 2, (int)(left > 1000000 ? 1000000 : left));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			goto out;
 		if (pfd[n].revents) {
 			ready = -2;
+			goto out;
+		}
+		if (pfd[n + 1].revents) {
+			ready = -3;
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++)

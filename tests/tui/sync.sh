@@ -16,7 +16,8 @@ conf() {  # conf FILE PORT
 	{ echo "data-dir = $T/data"; echo "[account srv]"; echo "email = alice@example.org"
 	  echo "imap = imaps://$PETREL_TEST_HOST:$2"; echo "user = alice"
 	  echo "password-command = echo $PETREL_TEST_ALICE_PASS"
-	  echo "tls-ca-file = $PETREL_TEST_CA"; echo "prefetch = 0"; echo "timeout = 5s"; } >"$1"
+	  echo "tls-ca-file = $PETREL_TEST_CA"; echo "prefetch = 0"; echo "timeout = 5s"
+	  echo "watch = no"; } >"$1"
 	chmod 600 "$1"
 }
 conf "$T/config" "$PETREL_TEST_IMAPS_PORT"

@@ -5,7 +5,7 @@
  * of petrel(1) are generated from (or checked against) this table.
  *
  * An action belongs to a context (the view where it makes sense) or is
- * global.  Compose and queue actions come with sending (not built yet).
+ * global.
  */
 #include <string.h>
 
@@ -24,6 +24,11 @@ const struct ui_action ui_actions[] = {
 	A("app.redraw", GLOBAL, ui_app_redraw, NULL, "redraw the whole screen"),
 	A("app.suspend", GLOBAL, ui_app_suspend, NULL, "suspend petrel (fg resumes it)"),
 	A("app.cancel", GLOBAL, ui_app_cancel, NULL, "cancel a typed count or key sequence"),
+
+	A("app.mail", GLOBAL, ui_compose_mail, "ADDRESS",
+	  "write a new message (to ADDRESS, if given) in $EDITOR"),
+	A("app.queue", GLOBAL, ui_queue_open, NULL,
+	  "show the messages waiting to be sent, with retry and cancel"),
 
 	A("folders.toggle", GLOBAL, ui_folders_toggle, NULL, "show or hide the folder sidebar"),
 	A("folders.focus", GLOBAL, ui_folders_focus, NULL,
@@ -63,6 +68,10 @@ const struct ui_action ui_actions[] = {
 	  "move the message to another folder of its account (Tab completes)"),
 	A("index.copy", INDEX, ui_change_copy, "FOLDER",
 	  "copy the message to another folder of its account (Tab completes)"),
+	A("index.reply", INDEX, ui_compose_reply, NULL, "reply to the sender"),
+	A("index.reply-all", INDEX, ui_compose_reply_all, NULL,
+	  "reply to the sender and every other recipient"),
+	A("index.forward", INDEX, ui_compose_forward, NULL, "forward the message"),
 	A("index.tag", INDEX, ui_change_tag, NULL, "tag the message, or untag it"),
 	A("index.tag-pattern", INDEX, ui_change_tag_pattern, "QUERY",
 	  "tag every message of the list matching a query (notmuch syntax)"),
@@ -98,6 +107,37 @@ const struct ui_action ui_actions[] = {
 	A("pager.urls", PAGER, ui_urls_open, NULL, "list the message's links"),
 	A("pager.pipe", PAGER, ui_pipe_message, "COMMAND",
 	  "pipe the message (its source) into a shell command you type"),
+	A("pager.reply", PAGER, ui_compose_reply, NULL, "reply to the sender"),
+	A("pager.reply-all", PAGER, ui_compose_reply_all, NULL,
+	  "reply to the sender and every other recipient"),
+	A("pager.forward", PAGER, ui_compose_forward, NULL, "forward the message"),
+
+	A("compose.send", COMPOSE, ui_compose_send, NULL,
+	  "send the message (it goes into the queue; delivered in the background)"),
+	A("compose.edit", COMPOSE, ui_compose_edit, NULL, "edit the draft again in $EDITOR"),
+	A("compose.postpone", COMPOSE, ui_compose_postpone, NULL,
+	  "keep the draft in the drafts folder for later"),
+	A("compose.cancel", COMPOSE, ui_compose_cancel, NULL, "discard the draft (asks first)"),
+	A("compose.attach", COMPOSE, ui_compose_attach, "FILE", "attach a file"),
+	A("compose.detach", COMPOSE, ui_compose_detach, NULL,
+	  "remove the attachment under the cursor (not the file)"),
+	A("compose.next", COMPOSE, ui_compose_next, NULL, "next attachment"),
+	A("compose.prev", COMPOSE, ui_compose_prev, NULL, "previous attachment"),
+	A("compose.to", COMPOSE, ui_compose_to, NULL,
+	  "edit To (Tab completes addresses from your mail)"),
+	A("compose.cc", COMPOSE, ui_compose_cc, NULL,
+	  "edit Cc (Tab completes addresses from your mail)"),
+	A("compose.bcc", COMPOSE, ui_compose_bcc, NULL,
+	  "edit Bcc (Tab completes addresses from your mail)"),
+	A("compose.subject", COMPOSE, ui_compose_subject, NULL, "edit the subject"),
+
+	A("queue.quit", QUEUE, ui_queue_quit, NULL, "leave the queue view"),
+	A("queue.next", QUEUE, ui_queue_next, NULL, "next message"),
+	A("queue.prev", QUEUE, ui_queue_prev, NULL, "previous message"),
+	A("queue.retry", QUEUE, ui_queue_retry, NULL,
+	  "try to send the message now (also one refused for good)"),
+	A("queue.cancel", QUEUE, ui_queue_cancel, NULL,
+	  "do not send the message; its text goes to the drafts folder (asks first)"),
 
 	A("urls.next", URLS, ui_urls_next, NULL, "next link"),
 	A("urls.prev", URLS, ui_urls_prev, NULL, "previous link"),
@@ -142,6 +182,8 @@ void ui_action_run(struct ui *ui, const struct ui_action *a, int count, const ch
 		[UI_CTX_ATTACH] = "the attachment list",
 		[UI_CTX_HELP] = "the help screen",
 		[UI_CTX_URLS] = "the link list",
+		[UI_CTX_COMPOSE] = "the compose screen",
+		[UI_CTX_QUEUE] = "the queue view",
 	};
 
 	/* the sidebar's own actions work whenever it is shown */

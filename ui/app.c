@@ -150,6 +150,8 @@ enum ui_ctx ui_app_context(const struct ui *ui)
 	case UI_VIEW_ATTACH: return UI_CTX_ATTACH;
 	case UI_VIEW_HELP: return UI_CTX_HELP;
 	case UI_VIEW_URLS: return UI_CTX_URLS;
+	case UI_VIEW_COMPOSE: return UI_CTX_COMPOSE;
+	case UI_VIEW_QUEUE: return UI_CTX_QUEUE;
 	}
 	BUG("bad view %d", (int)ui->view);
 }
@@ -195,6 +197,8 @@ static void app_draw(struct ui *ui)
 		case UI_VIEW_ATTACH: ui_attach_draw(ui); break;
 		case UI_VIEW_HELP: ui_help_draw(ui); break;
 		case UI_VIEW_URLS: ui_urls_draw(ui); break;
+		case UI_VIEW_COMPOSE: ui_compose_draw(ui); break;
+		case UI_VIEW_QUEUE: ui_queue_draw(ui); break;
 		}
 	}
 	if (ui->dirty & (UI_DIRTY_STATUS | UI_DIRTY_MAIN))
@@ -215,7 +219,13 @@ void ui_app_quit(struct ui *ui, int count, const char *arg)
 {
 	/* a change the engine has not written yet would be lost: wait for it
 	 * (the loop quits when it is safe); a second quit does not wait */
-	if (ui_change_pending(ui) && !ui->quit_wait) {
+	if (ui_compose_open(ui) && !ui->quit_wait) {
+		ui->quit_wait = true;
+		ui_message(ui, false, "a draft is open: y sends it, P postpones it, q discards it "
+			   "(quit again to leave it on disk)");
+		return;
+	}
+	if ((ui_change_pending(ui) || ui_compose_busy(ui)) && !ui->quit_wait) {
 		ui->quit_wait = true;
 		for (size_t i = 0; i < ui->n_accounts; i++)
 			if (ui->accounts[i].sync == UI_SYNC_RUNNING)
@@ -482,8 +492,10 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 		acc->offline = true;
 		ui->dirty |= UI_DIRTY_STATUS | UI_DIRTY_SIDEBAR;
 	}
-	if (ui_change_event(ui, ev))
+	if (ui_change_event(ui, ev) || ui_compose_event(ui, ev) || ui_queue_event(ui, ev))
 		return;
+	if (ev->type == ENGINE_EVENT_DONE || ev->type == ENGINE_EVENT_PROGRESS)
+		ui_queue_changed(ui);   /* a sync or watch may have sent queued mail */
 	if (ev->cmd && ev->cmd == acc->watch_cmd) {
 		app_watch_event(ui, acc, (size_t)i, ev);
 		return;
@@ -743,7 +755,7 @@ static void app_loop(struct ui *ui)
 		}
 		if (app_changed(ui))
 			app_reload(ui);
-		if (ui->quit_wait && !ui_change_pending(ui))
+		if (ui->quit_wait && !ui_change_pending(ui) && !ui_compose_busy(ui))
 			ui->quit = true;
 		if (app_syncing(ui))
 			ui->dirty |= UI_DIRTY_STATUS;
@@ -790,6 +802,8 @@ int ui_main(struct cli_ctx *ctx)
 	}
 	app_layout(&ui);
 	ui_cmdline_new(&ui);
+	ui_compose_new(&ui);
+	ui_queue_new(&ui);
 	ui_help_new(&ui);
 	ui_urls_new(&ui);
 	ui_attach_new(&ui);
@@ -808,6 +822,8 @@ int ui_main(struct cli_ctx *ctx)
 	ui_help_free(&ui);
 	ui_urls_free(&ui);
 	ui_cmdline_free(&ui);
+	ui_compose_free(&ui);
+	ui_queue_free(&ui);
 	ui_change_free_all(&ui);
 out:
 	app_signals(false);

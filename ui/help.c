@@ -61,10 +61,12 @@ static void help_build(struct ui *ui)
 		[UI_CTX_ATTACH] = "Attachment list",
 		[UI_CTX_HELP] = "This help",
 		[UI_CTX_URLS] = "Link list",
+		[UI_CTX_COMPOSE] = "Compose (the review screen)",
+		[UI_CTX_QUEUE] = "Send queue",
 	};
 	static const enum ui_ctx order[] = { UI_CTX_GLOBAL, UI_CTX_FOLDERS, UI_CTX_INDEX,
 					     UI_CTX_PAGER, UI_CTX_ATTACH, UI_CTX_URLS,
-					     UI_CTX_HELP };
+					     UI_CTX_COMPOSE, UI_CTX_QUEUE, UI_CTX_HELP };
 	struct ui_help *h = ui->help;
 	int kw = 4;
 

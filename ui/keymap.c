@@ -30,6 +30,8 @@ static const char *const keymap_ctx_names[UI_CTX__COUNT] = {
 	[UI_CTX_ATTACH] = "attach",
 	[UI_CTX_HELP] = "help",
 	[UI_CTX_URLS] = "urls",
+	[UI_CTX_COMPOSE] = "compose",
+	[UI_CTX_QUEUE] = "queue",
 };
 
 static const struct keymap_name {

@@ -55,6 +55,8 @@ enum ui_ctx {
 	UI_CTX_ATTACH,
 	UI_CTX_HELP,
 	UI_CTX_URLS,
+	UI_CTX_COMPOSE,
+	UI_CTX_QUEUE,
 	UI_CTX__COUNT
 };
 
@@ -242,7 +244,10 @@ char *ui_rows_and(const char *a, const char *b);
 
 /* ---- the application (app.c) ---- */
 
-enum ui_view { UI_VIEW_INDEX, UI_VIEW_PAGER, UI_VIEW_ATTACH, UI_VIEW_HELP, UI_VIEW_URLS };
+enum ui_view {
+	UI_VIEW_INDEX, UI_VIEW_PAGER, UI_VIEW_ATTACH, UI_VIEW_HELP, UI_VIEW_URLS,
+	UI_VIEW_COMPOSE, UI_VIEW_QUEUE
+};
 
 enum {
 	UI_DIRTY_SIDEBAR = 1 << 0,
@@ -280,6 +285,8 @@ struct ui_attach;
 struct ui_help;
 struct ui_urls;
 struct ui_cmdline;
+struct ui_compose;
+struct ui_queue;
 struct ui_change;
 struct ui_change_target;
 
@@ -322,6 +329,8 @@ struct ui {
 	struct ui_help *help;
 	struct ui_urls *urls;
 	struct ui_cmdline *cmdline;
+	struct ui_compose *compose;
+	struct ui_queue *queue;
 
 	/* change.c: changes the engine has not finished, newest first; the
 	 * tagged messages; the tag prefix; the messages a move prompt is for */
@@ -520,6 +529,53 @@ void ui_urls_next(struct ui *ui, int count, const char *arg);
 void ui_urls_prev(struct ui *ui, int count, const char *arg);
 void ui_urls_copy(struct ui *ui, int count, const char *arg);
 void ui_urls_launch(struct ui *ui, int count, const char *arg);
+
+/* compose.c: new, reply, reply-all, forward through $EDITOR, and the
+ * review screen (send into the queue, postpone, cancel). */
+void ui_compose_new(struct ui *ui);
+/* Frees; a draft still open is kept on disk and its name printed. */
+void ui_compose_free(struct ui *ui);
+/* True while a postpone is not yet filed (quit waits for it). */
+bool ui_compose_busy(const struct ui *ui);
+/* True while a draft is in the review screen. */
+bool ui_compose_open(const struct ui *ui);
+/* An engine event: true if it was for a send or postpone of ours. */
+bool ui_compose_event(struct ui *ui, const struct engine_event *ev);
+void ui_compose_draw(struct ui *ui);
+void ui_compose_describe(struct ui *ui, char *buf, size_t size);
+void ui_compose_mail(struct ui *ui, int count, const char *arg);
+void ui_compose_reply(struct ui *ui, int count, const char *arg);
+void ui_compose_reply_all(struct ui *ui, int count, const char *arg);
+void ui_compose_forward(struct ui *ui, int count, const char *arg);
+void ui_compose_send(struct ui *ui, int count, const char *arg);
+void ui_compose_edit(struct ui *ui, int count, const char *arg);
+void ui_compose_postpone(struct ui *ui, int count, const char *arg);
+void ui_compose_cancel(struct ui *ui, int count, const char *arg);
+void ui_compose_attach(struct ui *ui, int count, const char *arg);
+void ui_compose_detach(struct ui *ui, int count, const char *arg);
+void ui_compose_next(struct ui *ui, int count, const char *arg);
+void ui_compose_prev(struct ui *ui, int count, const char *arg);
+void ui_compose_to(struct ui *ui, int count, const char *arg);
+void ui_compose_cc(struct ui *ui, int count, const char *arg);
+void ui_compose_bcc(struct ui *ui, int count, const char *arg);
+void ui_compose_subject(struct ui *ui, int count, const char *arg);
+
+/* queue.c: the outgoing messages of every account. */
+void ui_queue_new(struct ui *ui);
+void ui_queue_free(struct ui *ui);
+/* Something was queued, sent or cancelled: count and list again. */
+void ui_queue_changed(struct ui *ui);
+/* How many messages wait in the queues (for the status line). */
+unsigned ui_queue_count(struct ui *ui);
+bool ui_queue_event(struct ui *ui, const struct engine_event *ev);
+void ui_queue_draw(struct ui *ui);
+void ui_queue_describe(struct ui *ui, char *buf, size_t size);
+void ui_queue_open(struct ui *ui, int count, const char *arg);
+void ui_queue_quit(struct ui *ui, int count, const char *arg);
+void ui_queue_next(struct ui *ui, int count, const char *arg);
+void ui_queue_prev(struct ui *ui, int count, const char *arg);
+void ui_queue_retry(struct ui *ui, int count, const char *arg);
+void ui_queue_cancel(struct ui *ui, int count, const char *arg);
 
 /* status.c: the status line and the message line. */
 void ui_status_draw(struct ui *ui);

@@ -28,6 +28,8 @@ static void status_sync(struct ui *ui, char *buf, size_t size)
 				       acc->sync_text ? acc->sync_text : "");
 	else if (acc && acc->watch_cmd && acc->watch_text && len < size)
 		len += (size_t)snprintf(buf + len, size - len, "%.36s  ", acc->watch_text);
+	if (ui_queue_count(ui) && len < size)
+		len += (size_t)snprintf(buf + len, size - len, "%u to send  ", ui_queue_count(ui));
 	if (len >= size)
 		len = size - 1;
 	snprintf(buf + len, size - len, "%s in %s out ",
@@ -47,6 +49,8 @@ void ui_status_draw(struct ui *ui)
 		case UI_VIEW_ATTACH: snprintf(left, sizeof(left), "attachments"); break;
 		case UI_VIEW_HELP: snprintf(left, sizeof(left), "help"); break;
 		case UI_VIEW_URLS: snprintf(left, sizeof(left), "links"); break;
+		case UI_VIEW_COMPOSE: ui_compose_describe(ui, left, sizeof(left)); break;
+		case UI_VIEW_QUEUE: ui_queue_describe(ui, left, sizeof(left)); break;
 		}
 		if (ui->count || ui->n_pending) {
 			size_t len = 0;

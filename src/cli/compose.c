@@ -24,6 +24,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "core/util.h"
+#include "engine/change.h"
 #include "engine/engine.h"
 #include "mime/compose.h"
 #include "mime/mime.h"
@@ -162,30 +163,28 @@ static int compose_postpone(struct cli_ctx *ctx, const struct account *a, const 
 			    size_t len)
 {
 	const char *folder = config_get(a, OPTION_DRAFTS_FOLDER);
-	struct store_add_opts o = { .flags = "DS" };
 	struct store *s = output_store_open(cli_config(ctx), a->name, STORE_WRITE);
-	struct journal_entry je = { .op = (char *)"append", .folder = (char *)folder,
-				    .arg = (char *)"auto" };
 	char *cause = NULL, *id = NULL;
 	int rc = CLI_FAILED;
 
 	if (!s)
 		return CLI_FAILED;
-	if (store_begin(s, &cause) < 0 || store_folder_create(s, a->name, folder, &cause) < 0 ||
-	    store_add(s, a->name, folder, msg, len, &o, &id, &cause) == STORE_ADD_ERROR ||
-	    store_commit(s, &cause) < 0) {
+	switch (change_file_draft(s, a, msg, len, &id, &cause)) {
+	case -1:
 		fprintf(stderr, "petrel: cannot postpone the draft: %s\n", cause);
-	} else if (strcmp(config_account_type(a), "imap") == 0 && id && !strpbrk(id, "\t\r\n") &&
-		   (je.file = id, store_journal_append(s, a->name, &je, &cause) < 0)) {
+		break;
+	case 1:
 		fprintf(stderr, "petrel: the draft is in %s/%s here, but it will not be put on the "
 			"server: %s\n", a->name, folder, cause);
 		rc = CLI_OK;
-	} else {
+		break;
+	default: {
 		char *safe = sanitize_line(id ? id : "");
 
 		printf("postponed into %s/%s as %s\n", a->name, folder, safe);
 		free(safe);
 		rc = CLI_OK;
+	}
 	}
 	free(cause);
 	free(id);

@@ -24,6 +24,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "core/util.h"
+#include "engine/change.h"
 #include "engine/engine.h"
 #include "mime/compose.h"
 #include "mime/mime.h"
@@ -402,49 +403,39 @@ out:
 static int queue_cancel(struct config *cfg, const char *id)
 {
 	struct queue_entry e;
-	char *qdir = NULL, *cause = NULL, *data = NULL;
+	char *qdir = NULL, *cause = NULL;
 	const struct account *a = queue_find(cfg, id, &e, &qdir);
-	struct store_add_opts o = { .flags = "DS" };
-	const char *drafts;
 	struct store *st = NULL;
-	size_t len;
-	int rc = CLI_FAILED, lock = -1;
+	int rc = CLI_FAILED;
 
 	if (!a)
 		return CLI_USAGE;
-	drafts = config_get(a, OPTION_DRAFTS_FOLDER);
-	lock = store_queue_lock(qdir, &cause);
-	if (lock == -2) {
-		fprintf(stderr, "petrel: %s is being sent right now; try again in a moment\n", id);
-		goto out;
-	}
-	if (lock < 0)
-		goto fail;
-	if (e.state == QUEUE_DELIVERED) {
-		fprintf(stderr, "petrel: %s was already sent; only its Sent copy waits "
-			"(petrel queue flush)\n", id);
-		goto out;
-	}
-	/* nothing the user wrote is lost: the text goes to Drafts first */
-	if (!(data = store_queue_read(&e, &len, &cause)))
-		goto fail;
+	store_queue_entry_release(&e);
 	if (!(st = output_store_open(cfg, a->name, STORE_WRITE)))
 		goto out;
-	if (store_folder_create(st, a->name, drafts, &cause) < 0 ||
-	    store_add(st, a->name, drafts, data, len, &o, NULL, &cause) == STORE_ADD_ERROR)
-		goto fail;
-	if (store_queue_remove(qdir, id, &cause) < 0)
-		goto fail;
-	printf("%s\tcancelled (kept in %s/%s)\n", id, a->name, drafts);
-	rc = CLI_OK;
-	goto out;
-fail:
-	fprintf(stderr, "petrel: %s not cancelled: %s\n", id, cause ? cause : "unknown error");
+	switch (change_unqueue(st, a, qdir, id, &cause)) {
+	case 0:
+		printf("%s\tcancelled (kept in %s/%s)\n", id, a->name,
+		       config_get(a, OPTION_DRAFTS_FOLDER));
+		if (cause)
+			fprintf(stderr, "petrel: the draft will not be put on the server: %s\n",
+				cause);
+		rc = CLI_OK;
+		break;
+	case -2:
+		fprintf(stderr, "petrel: %s is being sent right now; try again in a moment\n", id);
+		break;
+	case -3:
+		fprintf(stderr, "petrel: %s was already sent; only its Sent copy waits "
+			"(petrel queue flush)\n", id);
+		break;
+	default:
+		fprintf(stderr, "petrel: %s not cancelled: %s\n", id,
+			cause ? cause : "unknown error");
+		break;
+	}
 out:
-	store_queue_unlock(&lock);
 	store_close(&st);
-	store_queue_entry_release(&e);
-	free(data);
 	free(cause);
 	free(qdir);
 	return rc;

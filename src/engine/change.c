@@ -352,3 +352,84 @@ out:
 	free(cause);
 	return ok;
 }
+
+int change_file_draft(struct store *s, const struct account *a, const char *msg, size_t len,
+		      char **idp, char **cause)
+{
+	const char *folder = config_get(a, OPTION_DRAFTS_FOLDER);
+	struct store_add_opts o = { .flags = "DS" };
+	struct journal_entry je = { .op = (char *)"append", .folder = (char *)folder,
+				    .arg = (char *)"auto" };
+	char *id = NULL;
+	int rc = 0;
+
+	if (store_begin(s, cause) < 0)
+		return -1;
+	if (store_folder_create(s, a->name, folder, cause) < 0 ||
+	    store_add(s, a->name, folder, msg, len, &o, &id, cause) == STORE_ADD_ERROR) {
+		char *ignored = NULL;
+		store_commit(s, &ignored);   /* nothing was added: only ends the section */
+		free(ignored);
+		free(id);
+		return -1;
+	}
+	if (store_commit(s, cause) < 0) {
+		free(id);
+		return -1;
+	}
+	if (strcmp(config_account_type(a), "imap") == 0) {
+		if (!id || strpbrk(id, "\t\r\n")) {
+			*cause = xstrdup("its Message-ID cannot be written to the journal");
+			rc = 1;
+		} else {
+			je.file = id;
+			if (store_journal_append(s, a->name, &je, cause) < 0)
+				rc = 1;
+		}
+	}
+	if (idp)
+		*idp = id;
+	else
+		free(id);
+	return rc;
+}
+
+int change_unqueue(struct store *s, const struct account *a, const char *qdir, const char *id,
+		   char **cause)
+{
+	struct queue_entry e;
+	char *data = NULL, *why = NULL;
+	size_t len;
+	int lock, rc = -1;
+
+	*cause = NULL;
+	if (store_queue_get(qdir, id, &e, cause) < 0)
+		return -1;
+	lock = store_queue_lock(qdir, cause);
+	if (lock == -2) {
+		rc = -2;
+		goto out;
+	}
+	if (lock < 0)
+		goto out;
+	if (e.state == QUEUE_DELIVERED) {
+		rc = -3;
+		goto out;
+	}
+	if (!(data = store_queue_read(&e, &len, cause)))
+		goto out;
+	if (change_file_draft(s, a, data, len, NULL, cause) < 0)
+		goto out;
+	/* filed (perhaps only here, *cause then says so): leave the queue */
+	if (store_queue_remove(qdir, id, &why) < 0) {
+		free(*cause);
+		*cause = why;
+		goto out;
+	}
+	rc = 0;
+out:
+	store_queue_unlock(&lock);
+	store_queue_entry_release(&e);
+	free(data);
+	return rc;
+}

@@ -39,6 +39,25 @@ int change_apply(struct store *s, const struct config *cfg, const char *id, enum
 		 const char *arg, struct change_result *res, char **cause);
 void change_result_release(struct change_result *res);
 
+/* Files the complete message msg[0..len) in account a's drafts folder
+ * (made if missing) of s (opened STORE_WRITE), flagged draft and seen, in
+ * its own atomic section; for an IMAP account the journal's "append" entry
+ * puts it on the server at the next replay.  *id (may be NULL) gets its
+ * message id, malloc'd.  0 when filed (and journaled if it has to be); 1
+ * when filed here but not journaled (*cause says why: it stays local); -1
+ * with *cause when nothing was filed.  Used by postponing a draft and by
+ * cancelling a queued message, in the CLI and through the engine. */
+int change_file_draft(struct store *s, const struct account *a, const char *msg, size_t len,
+		      char **id, char **cause);
+
+/* Takes queued message id out of a's send queue qdir, its text filed in the
+ * drafts folder first (change_file_draft), so nothing the user wrote is
+ * lost.  0 when done (*cause may say the draft stays local), -1 with *cause,
+ * -2 when it is being sent right now (try again), -3 when it was sent
+ * already (only its Sent copy waits). */
+int change_unqueue(struct store *s, const struct account *a, const char *qdir, const char *id,
+		   char **cause);
+
 /* "+seen", "-flagged", ... to "+S", "-F" in out[3]; false for a word that
  * is not a flag change.  The names are those of petrel flag. */
 bool change_flag_parse(const char *word, char out[3]);

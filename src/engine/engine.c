@@ -298,6 +298,10 @@ static bool engine_run(struct engine_worker *w, const struct engine_job *job)
 		return engine_op_send(w, job->arg, job->flags);
 	case ENGINE_CMD_CHANGE:
 		return engine_op_change(w, job->arg);
+	case ENGINE_CMD_POSTPONE:
+		return engine_op_postpone(w, job->arg);
+	case ENGINE_CMD_UNQUEUE:
+		return engine_op_unqueue(w, job->arg);
 	}
 	BUG("unknown engine command %d", (int)job->cmd);
 }

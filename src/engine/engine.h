@@ -22,6 +22,10 @@ enum engine_cmd {
 	ENGINE_CMD_CHANGE,  /* apply a change to messages locally (CHANGED follows at
 			     * once), then send the journal to the server; arg from
 			     * change_encode (engine/change.h) */
+	ENGINE_CMD_POSTPONE, /* file the message in file arg (a path; left alone) in
+			      * the drafts folder, then send the journal */
+	ENGINE_CMD_UNQUEUE, /* take queued message arg (its queue id) back out of the
+			     * queue into the drafts folder, then send the journal */
 };
 
 /* Flags of a command. */

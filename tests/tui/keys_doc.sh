@@ -26,7 +26,11 @@ def esc(s):
     return s.replace("\\", "\\e").replace("-", "\\-")
 titles = [("GLOBAL", "Everywhere"), ("FOLDERS", "Folder sidebar"), ("INDEX", "Message list"),
           ("PAGER", "Pager"), ("ATTACH", "Attachment list"), ("URLS", "Link list"),
+          ("COMPOSE", "Compose (the review screen after the editor)"), ("QUEUE", "Send queue"),
           ("HELP", "Help screen")]
+missing = {c for _, c, _ in actions} - {c for c, _ in titles}
+if missing:
+    sys.exit("keys_doc.sh: no title for the contexts " + ", ".join(sorted(missing)))
 print(".SH KEYS")
 print("These are the keys of the default keymap; the help screen")
 print(".RB ( ? )")

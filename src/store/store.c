@@ -431,6 +431,19 @@ static char *store_window_query(struct store *s, const char *query, unsigned lim
 	return xstrdup(query);
 }
 
+/* A reader whose search failed may have been outrun by the writer: Xapian
+ * keeps only the last revisions, and a read handle older than that fails
+ * with DatabaseModifiedError under a burst of commits.  Moves a read handle
+ * to the newest revision; true if the caller should try once more. */
+static bool store_reader_refresh(struct store *s)
+{
+	if (s->mode != STORE_READ || !s->db)
+		return false;
+	log_debug("store: the index changed under a reader; reopening it");
+	return notmuch_database_reopen(s->db, NOTMUCH_DATABASE_MODE_READ_ONLY) ==
+	       NOTMUCH_STATUS_SUCCESS;
+}
+
 int store_query(struct store *s, const char *query, unsigned limit, enum store_sort sort,
 		void (*fn)(const struct store_msg *m, void *arg), void *arg, char **cause)
 {
@@ -444,13 +457,20 @@ int store_query(struct store *s, const char *query, unsigned limit, enum store_s
 		return 0;
 	effective = sort == STORE_NEWEST_FIRST && limit > 0 && limit <= 1000
 			    ? store_window_query(s, query, limit) : xstrdup(query);
-	q = store_query_new(s, effective, cause);
+	for (int attempt = 0;; attempt++) {
+		q = store_query_new(s, effective, cause);
+		if (!q) {
+			free(effective);
+			return -1;
+		}
+		notmuch_query_set_sort(q, sort == STORE_NEWEST_FIRST ? NOTMUCH_SORT_NEWEST_FIRST
+								    : NOTMUCH_SORT_OLDEST_FIRST);
+		rc = notmuch_query_search_messages(q, &msgs);
+		if (rc == NOTMUCH_STATUS_SUCCESS || attempt || !store_reader_refresh(s))
+			break;
+		notmuch_query_destroy(q);
+	}
 	free(effective);
-	if (!q)
-		return -1;
-	notmuch_query_set_sort(q, sort == STORE_NEWEST_FIRST ? NOTMUCH_SORT_NEWEST_FIRST
-							    : NOTMUCH_SORT_OLDEST_FIRST);
-	rc = notmuch_query_search_messages(q, &msgs);
 	if (rc != NOTMUCH_STATUS_SUCCESS) {
 		char *why = store_status_text(s, rc);
 		*cause = xasprintf("search '%s' failed: %s", query, why);
@@ -506,10 +526,14 @@ int store_count(struct store *s, const char *query, unsigned *count, char **caus
 	*count = 0;
 	if (!s->db)
 		return 0;
-	if (!(q = store_query_new(s, query, cause)))
-		return -1;
-	rc = notmuch_query_count_messages(q, count);
-	notmuch_query_destroy(q);
+	for (int attempt = 0;; attempt++) {
+		if (!(q = store_query_new(s, query, cause)))
+			return -1;
+		rc = notmuch_query_count_messages(q, count);
+		notmuch_query_destroy(q);
+		if (rc == NOTMUCH_STATUS_SUCCESS || attempt || !store_reader_refresh(s))
+			break;
+	}
 	if (rc != NOTMUCH_STATUS_SUCCESS) {
 		char *why = store_status_text(s, rc);
 		*cause = xasprintf("count '%s' failed: %s", query, why);

@@ -395,6 +395,43 @@ static int app_key_code(int rc, wint_t wc)
 	return (int)wc;
 }
 
+/* A mouse event (option mouse): clicks select, a double click opens, the
+ * wheel scrolls. */
+static void app_mouse(struct ui *ui)
+{
+	MEVENT me;
+	bool wheel_up, wheel_down;
+
+	if (getmouse(&me) != OK)
+		return;
+	wheel_up = me.bstate & BUTTON4_PRESSED;
+#ifdef BUTTON5_PRESSED
+	wheel_down = me.bstate & BUTTON5_PRESSED;
+#else
+	wheel_down = false;
+#endif
+	if (ui_cmdline_active(ui))
+		return;
+	if (wheel_up || wheel_down) {
+		if (ui->view == UI_VIEW_INDEX && !(me.x < ui->side_w))
+			ui_index_move(ui, wheel_up ? -3 : 3);
+		else if (ui->view == UI_VIEW_PAGER)
+			(wheel_up ? ui_pager_up : ui_pager_down)(ui, 3, NULL);
+		ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
+		return;
+	}
+	if (!(me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
+		return;
+	if (me.y < ui->main_y || me.y >= ui->main_y + ui->main_h)
+		return;
+	if (me.x < ui->side_w) {
+		ui_folders_click(ui, me.y - ui->main_y);
+	} else if (ui->view == UI_VIEW_INDEX) {
+		ui_index_click(ui, me.y - ui->main_y, me.bstate & BUTTON1_DOUBLE_CLICKED);
+	}
+	ui->dirty |= UI_DIRTY_ALL;
+}
+
 /* Reads every key waiting on the terminal. */
 static void app_read_keys(struct ui *ui)
 {
@@ -406,6 +443,10 @@ static void app_read_keys(struct ui *ui)
 
 		if (rc == KEY_CODE_YES && wc == KEY_RESIZE)
 			continue;   /* our SIGWINCH handler does resizes */
+		if (rc == KEY_CODE_YES && wc == KEY_MOUSE) {
+			app_mouse(ui);
+			continue;
+		}
 		if (key == UI_KEY_ESC) {
 			/* Alt-x arrives as Esc x in one read */
 			wint_t w2;
@@ -650,6 +691,14 @@ static void app_problems(struct ui *ui)
 			   n > 1 ? " (and more: see ? for all)" : "");
 }
 
+static bool app_mouse_on(const struct ui *ui)
+{
+	const char *v = config_global(ui->cfg, OPTION_MOUSE);
+	bool on = false;
+
+	return v && option_parse_bool(v, &on) && on;
+}
+
 static int app_start_curses(struct ui *ui)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -675,6 +724,15 @@ static int app_start_curses(struct ui *ui)
 	ui_theme_load(theme && *theme ? theme : "default",
 		      has_colors() && !(nc && *nc), &ui->keymap.problems, &ui->keymap.n_problems);
 	bkgdset(' ' | ui_theme_attr(UI_EL_NORMAL));
+	if (app_mouse_on(ui)) {
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED |
+			  BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+			  | BUTTON5_PRESSED
+#endif
+			  , NULL);
+		mouseinterval(200);
+	}
 	return 0;
 }
 

@@ -391,3 +391,17 @@ void ui_folders_open(struct ui *ui, int count, const char *arg)
 	ui->sidebar_focus = false;
 	ui_app_show(ui, UI_VIEW_INDEX);
 }
+
+void ui_folders_click(struct ui *ui, int row)
+{
+	struct ui_folders *f = ui->folders;
+	size_t i;
+
+	if (!f || row < 0)
+		return;
+	i = f->top + (size_t)row;
+	if (i >= f->n || !f->v[i].folder)
+		return;
+	f->cursor = i;
+	ui_folders_open(ui, 0, NULL);
+}

@@ -528,3 +528,18 @@ void ui_index_search_all(struct ui *ui, int count, const char *arg)
 	ui_cmdline_prompt(ui, "Search all mail: ", NULL, NULL, index_search_all_done, NULL,
 			  false);
 }
+
+void ui_index_click(struct ui *ui, int row, bool open)
+{
+	struct ui_index *x = ui->index;
+	size_t i;
+
+	if (row < 0)
+		return;
+	i = x->top + (size_t)row;
+	if (i >= x->rows.total)
+		return;
+	ui_index_move(ui, (long)i - (long)x->cursor);
+	if (open)
+		ui_index_open(ui, 0, NULL);
+}

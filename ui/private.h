@@ -383,6 +383,8 @@ bool ui_folders_current(const struct ui *ui, size_t *account, const char **folde
  * opened (ui_folders_visited), unless it is open now. */
 void ui_folders_new_mail(struct ui *ui, size_t account, const char *folder);
 void ui_folders_visited(struct ui *ui, size_t account, const char *folder);
+/* A mouse click on line row of the sidebar: opens that folder. */
+void ui_folders_click(struct ui *ui, int row);
 void ui_folders_toggle(struct ui *ui, int count, const char *arg);
 void ui_folders_focus(struct ui *ui, int count, const char *arg);
 void ui_folders_next(struct ui *ui, int count, const char *arg);
@@ -414,6 +416,9 @@ void ui_index_describe(struct ui *ui, char *buf, size_t size);
  * search). */
 long ui_index_account(const struct ui *ui);
 const char *ui_index_folder(const struct ui *ui);
+/* A mouse click on line row of the list: the cursor goes there; open
+ * opens the message too. */
+void ui_index_click(struct ui *ui, int row, bool open);
 void ui_index_next(struct ui *ui, int count, const char *arg);
 void ui_index_prev(struct ui *ui, int count, const char *arg);
 void ui_index_page_down(struct ui *ui, int count, const char *arg);

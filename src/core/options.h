@@ -110,6 +110,8 @@ enum option_scope {
 	  "Keys of the terminal UI: default (mutt and vi habits), emacs, or a .keys file.") \
 	X(HTML_COMMAND, "html-command", OPT_COMMAND, OPT_GLOBAL, NULL, NULL, \
 	  "Program that turns HTML on its standard input into text, e.g. w3m -dump -T text/html.") \
+	X(MOUSE, "mouse", OPT_BOOL, OPT_GLOBAL, "no", NULL, \
+	  "Terminal UI: click selects a folder or message (twice opens it), the wheel scrolls.") \
 	X(URL_COMMAND, "url-command", OPT_COMMAND, OPT_GLOBAL, NULL, NULL, \
 	  "Program the terminal UI opens a link with, on request only (the URL is its last argument).") \
 	X(LOG_FILE, "log-file", OPT_PATH, OPT_GLOBAL, NULL, NULL, \

@@ -130,4 +130,27 @@ tui_expect "q quits with status 0" "EXITED 0"
 if [ "$(tui_tmux display -p '#{alternate_on}')" = 0 ]; then t_ok "terminal restored (alternate screen left)"
 else t_fail "alternate screen still on"; fi
 if [ ! -s "$T/stderr" ]; then t_ok "nothing on stderr"; else t_fail "stderr:"; sed 's/^/    # /' "$T/stderr"; fi
+
+# the mouse (option mouse): xterm mouse reports typed into the pane, as a
+# terminal sends them (X10 encoding: ESC [ M, button+32, column+33, row+33)
+mouse() {  # mouse BUTTON COLUMN ROW (0-based)
+	tui_keys -l "$(printf '\033[M%b%b%b' "\\$(printf '%03o' $(($1 + 32)))" \
+		"\\$(printf '%03o' $(($2 + 33)))" "\\$(printf '%03o' $(($3 + 33)))")"
+}
+click() { mouse 0 "$1" "$2"; sleep 0.05; mouse 3 "$1" "$2"; }
+{ echo "mouse = yes"; cat "$T/config"; } >"$T/mouse"
+chmod 600 "$T/mouse"
+tui_start 100 30 "$petrel" -c "$T/mouse"
+tui_expect "mouse: starts" "local/INBOX  1/303"
+click 40 4
+tui_expect "mouse: a click selects the message on that line" "local/INBOX  5/303"
+mouse 65 40 4
+tui_expect "mouse: the wheel scrolls down" "local/INBOX  8/303"
+mouse 64 40 4
+tui_expect "mouse: and up" "local/INBOX  5/303"
+row=$(tui_screen | grep -n "Corpus" | head -1 | cut -d: -f1)
+click 3 $((row - 1))
+tui_expect "mouse: a click in the sidebar opens the folder" "local/Corpus"
+tui_keys q
+tui_expect "mouse: quits" "EXITED 0"
 finish

@@ -319,13 +319,51 @@ void ui_index_describe(struct ui *ui, char *buf, size_t size)
 	struct ui_index *x = ui->index;
 	char *lim = x->limit ? sanitize_line(x->limit) : NULL;
 
-	snprintf(buf, size, "%s%s%s%s  %zu/%u, %u unread", x->title, lim ? " [limit: " : "",
+	snprintf(buf, size, "%s%s%s%s  %zu/%u%s, %u unread", x->title, lim ? " [limit: " : "",
 		 lim ? lim : "", lim ? "]" : "", x->rows.total ? x->cursor + 1 : 0,
-		 x->rows.total, x->unread);
+		 x->rows.total, x->rows.threads ? " (threads)" : "", x->unread);
 	free(lim);
 }
 
 /* ---- actions ---- */
+
+void ui_index_threads(struct ui *ui, int count, const char *arg)
+{
+	struct ui_index *x = ui->index;
+	const struct ui_row *cur = ui_index_current(ui);
+	char *id = cur ? xstrdup(cur->id) : NULL;
+	long pos;
+
+	x->rows.threads = !x->rows.threads;
+	if (!index_load(ui)) {
+		free(id);
+		return;
+	}
+	/* the cursor stays on its message if it is listed (else its thread's
+	 * row is not known here: the top) */
+	pos = id ? ui_rows_find(&x->rows, id) : -1;
+	if (pos > 0)
+		index_goto(ui, pos);
+	free(id);
+	ui_message(ui, false, x->rows.threads ? "threads, newest first (z opens or closes one)"
+					      : "messages, newest first");
+}
+
+void ui_index_thread_toggle(struct ui *ui, int count, const char *arg)
+{
+	struct ui_index *x = ui->index;
+	struct store *s = index_store(ui);
+	long pos;
+
+	if (!x->rows.threads) {
+		ui_message(ui, false, "the list shows messages, not threads (o shows threads)");
+		return;
+	}
+	if (!s || (pos = ui_rows_thread_toggle(&x->rows, s, x->cursor)) < 0)
+		return;
+	index_goto(ui, pos);
+	ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
+}
 
 void ui_index_next(struct ui *ui, int count, const char *arg)
 {

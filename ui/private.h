@@ -197,10 +197,12 @@ enum {
 	/* drawn over the store's flags by change.c */
 	UI_ROW_TAGGED = 1 << 7,
 	UI_ROW_MOVED = 1 << 8,     /* a move or delete is on its way */
+	UI_ROW_THREAD = 1 << 9,    /* thread mode: stands for a closed thread of several */
 };
 
 struct ui_row {
 	char *id, *path, *account, *folder;
+	char *thread;           /* thread mode: the notmuch thread id; else NULL */
 	char *from, *subject;   /* decoded and sanitized, ready to draw */
 	time_t date;
 	off_t size;
@@ -215,6 +217,12 @@ struct ui_rows {
 	size_t n, cap, base;
 	unsigned total;
 	bool at_top, at_bottom;   /* v[0] is the newest / v[n-1] the oldest */
+	/* thread mode (kept across ui_rows_open): one row per thread, newest
+	 * thread first, or its messages as a tree when the thread is open */
+	bool threads;
+	char **open;              /* ids of the open threads */
+	size_t n_open;
+	unsigned threads_total, threads_loaded;
 };
 
 /* Opens the list of query (copied) on s, loading the newest want rows.
@@ -239,6 +247,9 @@ long ui_rows_find(const struct ui_rows *r, const char *id);
 long ui_rows_seek(struct ui_rows *r, struct store *s, size_t pos, const char *extra, int dir,
 		  char **cause);
 void ui_rows_release(struct ui_rows *r);
+/* Thread mode: opens the thread of the row at pos if closed, or closes
+ * it; returns the position of the thread's first row, or -1. */
+long ui_rows_thread_toggle(struct ui_rows *r, struct store *s, size_t pos);
 /* "(a) and (b)", or b alone when a is "*".  Malloc'd. */
 char *ui_rows_and(const char *a, const char *b);
 
@@ -419,6 +430,8 @@ const char *ui_index_folder(const struct ui *ui);
 /* A mouse click on line row of the list: the cursor goes there; open
  * opens the message too. */
 void ui_index_click(struct ui *ui, int row, bool open);
+void ui_index_threads(struct ui *ui, int count, const char *arg);
+void ui_index_thread_toggle(struct ui *ui, int count, const char *arg);
 void ui_index_next(struct ui *ui, int count, const char *arg);
 void ui_index_prev(struct ui *ui, int count, const char *arg);
 void ui_index_page_down(struct ui *ui, int count, const char *arg);

@@ -33,6 +33,7 @@ static void rows_row_release(struct ui_row *r)
 	free(r->path);
 	free(r->account);
 	free(r->folder);
+	free(r->thread);
 	free(r->from);
 	free(r->subject);
 }
@@ -44,11 +45,20 @@ static void rows_clear(struct ui_rows *r)
 	r->n = 0;
 }
 
+static void rows_open_free(struct ui_rows *r)
+{
+	for (size_t i = 0; i < r->n_open; i++)
+		free(r->open[i]);
+	FREE_NULL(r->open);
+	r->n_open = 0;
+}
+
 void ui_rows_release(struct ui_rows *r)
 {
 	rows_clear(r);
 	free(r->v);
 	free(r->query);
+	rows_open_free(r);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -82,6 +92,7 @@ static void rows_collect(const struct store_msg *m, void *arg)
 		b->v = xrealloc(b->v, b->cap * sizeof(*b->v));
 	}
 	row = &b->v[b->n++];
+	memset(row, 0, sizeof(*row));
 	row->id = xstrdup(m->id);
 	row->path = xstrdup(m->path ? m->path : "");
 	row->account = xstrdup(m->account ? m->account : "");
@@ -227,19 +238,163 @@ static bool rows_newer(struct ui_rows *r, struct store *s, size_t want)
 	return b.n > 0;
 }
 
+/* ---- thread mode ---- */
+
+static bool rows_is_open(const struct ui_rows *r, const char *tid)
+{
+	for (size_t i = 0; i < r->n_open; i++)
+		if (strcmp(r->open[i], tid) == 0)
+			return true;
+	return false;
+}
+
+struct rows_tload {
+	struct ui_rows *r;
+	struct rows_batch b;
+	char *tid, *authors;
+	unsigned matched, n_threads;
+	bool open, unread, flagged;
+};
+
+static bool rows_thread_cb(const struct store_thread *t, void *arg)
+{
+	struct rows_tload *ld = arg;
+
+	free(ld->tid);
+	free(ld->authors);
+	ld->tid = xstrdup(t->id);
+	ld->authors = ui_header_text(t->authors ? t->authors : "");
+	ld->matched = t->matched;
+	ld->unread = t->unread;
+	ld->flagged = t->flagged;
+	ld->open = t->matched > 1 && rows_is_open(ld->r, t->id);
+	ld->n_threads++;
+	return ld->open;
+}
+
+static void rows_thread_msg(const struct store_msg *m, unsigned depth, void *arg)
+{
+	struct rows_tload *ld = arg;
+	struct ui_row *row;
+	char *subject;
+
+	rows_collect(m, &ld->b);
+	row = &ld->b.v[ld->b.n - 1];
+	row->thread = xstrdup(ld->tid);
+	if (ld->open) {
+		/* the tree: the first message marked open, replies indented */
+		subject = depth ? xasprintf("%*s> %s", (int)(depth > 8 ? 16 : depth * 2), "",
+					    row->subject)
+				: xasprintf("- %s", row->subject);
+	} else if (ld->matched > 1) {
+		/* closed: the thread's count, its authors, any unread or flag */
+		subject = xasprintf("+ (%u) %s", ld->matched, row->subject);
+		free(row->from);
+		row->from = xstrdup(ld->authors);
+		row->flags |= (ld->unread ? UI_ROW_UNREAD : 0) | (ld->flagged ? UI_ROW_FLAGGED : 0) |
+			      UI_ROW_THREAD;
+	} else {
+		subject = xasprintf("  %s", row->subject);
+	}
+	free(row->subject);
+	row->subject = subject;
+}
+
+/* Loads the first want threads (0: all) from the top. */
+static int rows_threads_load(struct ui_rows *r, struct store *s, unsigned want, char **cause)
+{
+	struct rows_tload ld = { .r = r };
+	int rc;
+
+	rc = store_threads(s, r->query, 0, want, rows_thread_cb, rows_thread_msg, &ld, cause);
+	free(ld.tid);
+	free(ld.authors);
+	if (rc < 0) {
+		rows_batch_free(&ld.b);
+		return -1;
+	}
+	rows_clear(r);
+	free(r->v);
+	r->v = ld.b.v;
+	r->n = ld.b.n;
+	r->cap = ld.b.cap;
+	r->base = 0;
+	r->at_top = true;
+	r->threads_loaded = ld.n_threads;
+	r->at_bottom = !want || ld.n_threads < want;
+	if (r->at_bottom)
+		r->threads_total = ld.n_threads;
+	r->total = (unsigned)r->n + (r->threads_total > r->threads_loaded
+					     ? r->threads_total - r->threads_loaded : 0);
+	return 0;
+}
+
+static int rows_threads_open(struct ui_rows *r, struct store *s, size_t want, char **cause)
+{
+	if (store_count_threads(s, r->query, &r->threads_total, cause) < 0) {
+		r->at_bottom = true;
+		return -1;
+	}
+	return rows_threads_load(r, s, (unsigned)(want ? want : 1), cause);
+}
+
+long ui_rows_thread_toggle(struct ui_rows *r, struct store *s, size_t pos)
+{
+	const struct ui_row *row = ui_rows_at(r, s, pos);
+	char *tid, *cause = NULL;
+	bool was = false;
+
+	if (!r->threads || !row || !row->thread)
+		return -1;
+	tid = xstrdup(row->thread);
+	for (size_t i = 0; i < r->n_open; i++)
+		if (strcmp(r->open[i], tid) == 0) {
+			free(r->open[i]);
+			r->open[i] = r->open[--r->n_open];
+			was = true;
+			break;
+		}
+	if (!was) {
+		r->open = xrealloc(r->open, (r->n_open + 1) * sizeof(*r->open));
+		r->open[r->n_open++] = xstrdup(tid);
+	}
+	if (rows_threads_load(r, s, r->threads_loaded, &cause) < 0) {
+		free(cause);
+		free(tid);
+		return -1;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].thread && strcmp(r->v[i].thread, tid) == 0) {
+			free(tid);
+			return (long)i;
+		}
+	free(tid);
+	return -1;
+}
+
 int ui_rows_open(struct ui_rows *r, struct store *s, const char *query, size_t want,
 		 char **cause)
 {
 	struct rows_batch b = { 0 };
+	bool threads = r->threads;
+	char **open = r->open;
+	size_t n_open = r->n_open;
 	int rc;
 
+	r->open = NULL;
+	r->n_open = 0;
 	ui_rows_release(r);
+	r->threads = threads;
+	r->open = open;
+	r->n_open = n_open;
 	r->query = xstrdup(query);
 	r->at_top = true;
 	if (!s) {
 		r->at_bottom = true;
 		return 0;
 	}
+	if (r->threads)
+		return rows_threads_open(r, s, want, cause);
 	if (store_count(s, query, &r->total, cause) < 0) {
 		r->at_bottom = true;
 		return -1;
@@ -262,6 +417,19 @@ const struct ui_row *ui_rows_at(struct ui_rows *r, struct store *s, size_t i)
 {
 	if (!s)
 		return i >= r->base && i < r->base + r->n ? &r->v[i - r->base] : NULL;
+	if (r->threads) {
+		/* threads load from the top, a page more at a time */
+		while (i >= r->n && !r->at_bottom) {
+			char *cause = NULL;
+			if (rows_threads_load(r, s, r->threads_loaded + ROWS_PAGE, &cause) < 0) {
+				free(cause);
+				break;
+			}
+		}
+		if (r->at_bottom)
+			r->total = (unsigned)r->n;
+		return i < r->n ? &r->v[i] : NULL;
+	}
 	while (i >= r->base + r->n) {
 		size_t need = i - (r->base + r->n) + 1;
 		if (!rows_older(r, s, need > ROWS_PAGE ? need + ROWS_PAGE / 2 : ROWS_PAGE))
@@ -290,6 +458,14 @@ long ui_rows_last(struct ui_rows *r, struct store *s, size_t want)
 		return -1;
 	if (r->at_bottom)
 		return (long)r->total - 1;
+	if (r->threads) {
+		if (rows_threads_load(r, s, 0, &cause) < 0) {
+			free(cause);
+			return -1;
+		}
+		r->total = (unsigned)r->n;
+		return r->n ? (long)r->n - 1 : -1;
+	}
 	if (store_query(s, r->query, (unsigned)want, STORE_OLDEST_FIRST, rows_collect, &b,
 			&cause) < 0 || b.n == 0) {
 		free(cause);
@@ -330,6 +506,13 @@ long ui_rows_reload(struct ui_rows *r, struct store *s, const char *id, time_t d
 		r->base = 0;
 		r->at_top = r->at_bottom = true;
 		return -1;
+	}
+	if (r->threads) {
+		unsigned want = r->threads_loaded > margin ? r->threads_loaded : (unsigned)margin;
+		if (store_count_threads(s, r->query, &r->threads_total, cause) < 0 ||
+		    rows_threads_load(r, s, want, cause) < 0)
+			return -1;
+		return id ? ui_rows_find(r, id) : -1;
 	}
 	if (store_count(s, r->query, &r->total, cause) < 0)
 		return -1;
@@ -376,8 +559,69 @@ long ui_rows_reload(struct ui_rows *r, struct store *s, const char *id, time_t d
 	return pos;
 }
 
+static long rows_seek_messages(struct ui_rows *r, struct store *s, size_t pos, const char *extra,
+			       int dir, char **cause);
+
+static int rows_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void rows_collect_id(const struct store_msg *m, void *arg)
+{
+	struct { char **v; size_t n; } *ids = arg;
+
+	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
+	ids->v[ids->n++] = xstrdup(m->id);
+}
+
+/* Thread mode: the next row after pos (dir 1) or before it (-1) whose
+ * message matches extra, or a closed thread holding one. */
+static long rows_threads_seek(struct ui_rows *r, struct store *s, size_t pos, const char *extra,
+			      int dir, char **cause)
+{
+	struct { char **v; size_t n; } ids = { 0 };
+	char *q = ui_rows_and(r->query, extra);
+	long found = -1;
+
+	if (store_query(s, q, 20000, STORE_NEWEST_FIRST, rows_collect_id, &ids, cause) < 0) {
+		free(q);
+		return -2;
+	}
+	qsort(ids.v, ids.n, sizeof(*ids.v), rows_cmp_str);
+	for (long p = (long)pos + dir; ids.n && p >= 0 && found < 0; p += dir) {
+		const struct ui_row *row = ui_rows_at(r, s, (size_t)p);
+		if (!row)
+			break;
+		if (bsearch(&row->id, ids.v, ids.n, sizeof(*ids.v), rows_cmp_str)) {
+			found = p;
+		} else if (row->flags & UI_ROW_THREAD && row->thread &&
+			   !strpbrk(row->thread, "\" ")) {
+			char *tq = xasprintf("thread:%s and (%s)", row->thread, q), *why = NULL;
+			unsigned n = 0;
+			if (store_count(s, tq, &n, &why) == 0 && n)
+				found = p;
+			free(why);
+			free(tq);
+		}
+	}
+	for (size_t i = 0; i < ids.n; i++)
+		free(ids.v[i]);
+	free(ids.v);
+	free(q);
+	return found;
+}
+
 long ui_rows_seek(struct ui_rows *r, struct store *s, size_t pos, const char *extra, int dir,
 		  char **cause)
+{
+	if (r->threads)
+		return rows_threads_seek(r, s, pos, extra, dir, cause);
+	return rows_seek_messages(r, s, pos, extra, dir, cause);
+}
+
+static long rows_seek_messages(struct ui_rows *r, struct store *s, size_t pos, const char *extra,
+			       int dir, char **cause)
 {
 	const struct ui_row *cur = ui_rows_at(r, s, pos);
 	struct rows_batch b = { 0 };

@@ -431,6 +431,42 @@ static char *store_window_query(struct store *s, const char *query, unsigned lim
 	return xstrdup(query);
 }
 
+/* Fills a store_msg from m and calls fn with it. */
+static void store_msg_call(struct store *s, notmuch_message_t *m,
+			   void (*fn)(const struct store_msg *m, void *arg), void *arg)
+{
+	const char *file = notmuch_message_get_filename(m);
+	char *copy = xstrdup(file ? file : "");
+	const char *v = NULL;
+	struct store_msg sm = { 0 };
+	struct stat st;
+	notmuch_tags_t *tags;
+
+	sm.id = notmuch_message_get_message_id(m);
+	sm.path = file;
+	store_split_path(s, copy, &sm.account, &sm.folder);
+	sm.date = notmuch_message_get_date(m);
+	sm.from = notmuch_message_get_header(m, "from");
+	sm.to = notmuch_message_get_header(m, "to");
+	sm.subject = notmuch_message_get_header(m, "subject");
+	for (tags = notmuch_message_get_tags(m); notmuch_tags_valid(tags);
+	     notmuch_tags_move_to_next(tags)) {
+		const char *t = notmuch_tags_get(tags);
+		sm.unread |= strcmp(t, "unread") == 0;
+		sm.replied |= strcmp(t, "replied") == 0;
+		sm.flagged |= strcmp(t, "flagged") == 0;
+		sm.draft |= strcmp(t, "draft") == 0;
+		sm.passed |= strcmp(t, "passed") == 0;
+		sm.deleted |= strcmp(t, "deleted") == 0;
+	}
+	notmuch_tags_destroy(tags);
+	sm.partial = notmuch_message_get_property(m, "petrel.partial", &v) ==
+			     NOTMUCH_STATUS_SUCCESS && v;
+	sm.size = file && stat(file, &st) == 0 ? st.st_size : 0;
+	fn(&sm, arg);
+	free(copy);
+}
+
 /* A reader whose search failed may have been outrun by the writer: Xapian
  * keeps only the last revisions, and a read handle older than that fails
  * with DatabaseModifiedError under a burst of commits.  Moves a read handle
@@ -481,40 +517,152 @@ int store_query(struct store *s, const char *query, unsigned limit, enum store_s
 	for (; notmuch_messages_valid(msgs) && (!limit || n < limit);
 	     notmuch_messages_move_to_next(msgs), n++) {
 		notmuch_message_t *m = notmuch_messages_get(msgs);
-		const char *file = notmuch_message_get_filename(m);
-		char *copy = xstrdup(file ? file : "");
-		const char *v = NULL;
-		struct store_msg sm = { 0 };
-		struct stat st;
-		notmuch_tags_t *tags;
 
-		sm.id = notmuch_message_get_message_id(m);
-		sm.path = file;
-		store_split_path(s, copy, &sm.account, &sm.folder);
-		sm.date = notmuch_message_get_date(m);
-		sm.from = notmuch_message_get_header(m, "from");
-		sm.to = notmuch_message_get_header(m, "to");
-		sm.subject = notmuch_message_get_header(m, "subject");
-		for (tags = notmuch_message_get_tags(m); notmuch_tags_valid(tags);
-		     notmuch_tags_move_to_next(tags)) {
-			const char *t = notmuch_tags_get(tags);
-			sm.unread |= strcmp(t, "unread") == 0;
-			sm.replied |= strcmp(t, "replied") == 0;
-			sm.flagged |= strcmp(t, "flagged") == 0;
-			sm.draft |= strcmp(t, "draft") == 0;
-			sm.passed |= strcmp(t, "passed") == 0;
-			sm.deleted |= strcmp(t, "deleted") == 0;
-		}
-		notmuch_tags_destroy(tags);
-		sm.partial = notmuch_message_get_property(m, "petrel.partial", &v) ==
-				     NOTMUCH_STATUS_SUCCESS && v;
-		sm.size = file && stat(file, &st) == 0 ? st.st_size : 0;
-		fn(&sm, arg);
-		free(copy);
+		store_msg_call(s, m, fn, arg);
 		notmuch_message_destroy(m);
 	}
 	notmuch_messages_destroy(msgs);
 	notmuch_query_destroy(q);
+	return 0;
+}
+
+/* The messages of a thread under m, depth first, oldest first: those
+ * matching the query go to fn with their depth (messages that do not match
+ * are left out, their replies keep their place). */
+struct store_walk {
+	struct store *s;
+	void (*fn)(const struct store_msg *m, unsigned depth, void *arg);
+	void *arg;
+	unsigned depth;
+};
+
+static void store_walk_fn(const struct store_msg *m, void *arg)
+{
+	struct store_walk *w = arg;
+
+	w->fn(m, w->depth, w->arg);
+}
+
+static bool store_matches(notmuch_message_t *m)
+{
+	notmuch_bool_t b = FALSE;
+
+	return notmuch_message_get_flag_st(m, NOTMUCH_MESSAGE_FLAG_MATCH, &b) ==
+		       NOTMUCH_STATUS_SUCCESS && b;
+}
+
+static void store_walk(struct store_walk *w, notmuch_messages_t *msgs)
+{
+	for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
+		notmuch_message_t *m = notmuch_messages_get(msgs);
+		bool match = store_matches(m);
+
+		if (match)
+			store_msg_call(w->s, m, store_walk_fn, w);
+		w->depth += match;
+		store_walk(w, notmuch_message_get_replies(m));
+		w->depth -= match;
+		notmuch_message_destroy(m);
+	}
+}
+
+int store_threads(struct store *s, const char *query, unsigned offset, unsigned limit,
+		  bool (*fn)(const struct store_thread *t, void *arg),
+		  void (*msg_fn)(const struct store_msg *m, unsigned depth, void *arg), void *arg,
+		  char **cause)
+{
+	notmuch_query_t *q = NULL;
+	notmuch_threads_t *threads = NULL;
+	notmuch_status_t rc = NOTMUCH_STATUS_SUCCESS;
+	unsigned n = 0;
+
+	if (!s->db)
+		return 0;
+	for (int attempt = 0;; attempt++) {
+		if (!(q = store_query_new(s, query, cause)))
+			return -1;
+		notmuch_query_set_sort(q, NOTMUCH_SORT_NEWEST_FIRST);
+		rc = notmuch_query_search_threads(q, &threads);
+		if (rc == NOTMUCH_STATUS_SUCCESS || attempt || !store_reader_refresh(s))
+			break;
+		notmuch_query_destroy(q);
+	}
+	if (rc != NOTMUCH_STATUS_SUCCESS) {
+		char *why = store_status_text(s, rc);
+		*cause = xasprintf("threads of '%s' failed: %s", query, why);
+		free(why);
+		notmuch_query_destroy(q);
+		return -1;
+	}
+	for (; notmuch_threads_valid(threads) && (!limit || n < offset + limit);
+	     notmuch_threads_move_to_next(threads), n++) {
+		notmuch_thread_t *t;
+		struct store_thread st = { 0 };
+		notmuch_tags_t *tags;
+
+		if (n < offset)
+			continue;
+		t = notmuch_threads_get(threads);
+		st.id = notmuch_thread_get_thread_id(t);
+		st.subject = notmuch_thread_get_subject(t);
+		st.authors = notmuch_thread_get_authors(t);
+		st.newest = notmuch_thread_get_newest_date(t);
+		st.total = (unsigned)notmuch_thread_get_total_messages(t);
+		st.matched = (unsigned)notmuch_thread_get_matched_messages(t);
+		for (tags = notmuch_thread_get_tags(t); notmuch_tags_valid(tags);
+		     notmuch_tags_move_to_next(tags)) {
+			st.unread |= strcmp(notmuch_tags_get(tags), "unread") == 0;
+			st.flagged |= strcmp(notmuch_tags_get(tags), "flagged") == 0;
+		}
+		notmuch_tags_destroy(tags);
+		if (fn(&st, arg)) {
+			struct store_walk w = { s, msg_fn, arg, 0 };
+			store_walk(&w, notmuch_thread_get_toplevel_messages(t));
+		} else {
+			/* collapsed: the newest message that matches stands for it */
+			notmuch_messages_t *msgs = notmuch_thread_get_messages(t);
+			notmuch_message_t *last = NULL;
+			for (; notmuch_messages_valid(msgs); notmuch_messages_move_to_next(msgs)) {
+				notmuch_message_t *m = notmuch_messages_get(msgs);
+				if (store_matches(m)) {
+					if (last)
+						notmuch_message_destroy(last);
+					last = m;
+				} else {
+					notmuch_message_destroy(m);
+				}
+			}
+			if (last) {
+				struct store_walk w = { s, msg_fn, arg, 0 };
+				store_msg_call(s, last, store_walk_fn, &w);
+				notmuch_message_destroy(last);
+			}
+		}
+		notmuch_thread_destroy(t);
+	}
+	notmuch_threads_destroy(threads);
+	notmuch_query_destroy(q);
+	return 0;
+}
+
+int store_count_threads(struct store *s, const char *query, unsigned *count, char **cause)
+{
+	notmuch_query_t *q;
+	notmuch_status_t rc;
+
+	*count = 0;
+	if (!s->db)
+		return 0;
+	if (!(q = store_query_new(s, query, cause)))
+		return -1;
+	rc = notmuch_query_count_threads(q, count);
+	notmuch_query_destroy(q);
+	if (rc != NOTMUCH_STATUS_SUCCESS) {
+		char *why = store_status_text(s, rc);
+		*cause = xasprintf("count of the threads of '%s' failed: %s", query, why);
+		free(why);
+		return -1;
+	}
 	return 0;
 }
 

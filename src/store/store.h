@@ -112,6 +112,28 @@ enum store_sort { STORE_NEWEST_FIRST, STORE_OLDEST_FIRST };
 int store_query(struct store *s, const char *query, unsigned limit, enum store_sort sort,
 		void (*fn)(const struct store_msg *m, void *arg), void *arg, char **cause);
 
+/* One thread as listed (strings valid during the callback only). */
+struct store_thread {
+	const char *id;        /* notmuch's thread id */
+	const char *subject;   /* raw, of the thread's first (or newest) message */
+	const char *authors;   /* "A, B| C": those matching, then the others */
+	time_t newest;
+	unsigned total, matched;
+	bool unread, flagged;  /* some message of it is */
+};
+
+/* Threads offset..offset+limit-1 (limit 0: all) of the messages matching
+ * query, newest thread first.  For each, fn says whether it is expanded:
+ * then msg_fn gets every matching message of the thread, depth first and
+ * oldest first, with its depth in the thread; else msg_fn gets only its
+ * newest matching message, with depth 0.  0 or -1 with *cause. */
+int store_threads(struct store *s, const char *query, unsigned offset, unsigned limit,
+		  bool (*fn)(const struct store_thread *t, void *arg),
+		  void (*msg_fn)(const struct store_msg *m, unsigned depth, void *arg), void *arg,
+		  char **cause);
+/* Counts the threads of the messages matching query.  0 or -1 with *cause. */
+int store_count_threads(struct store *s, const char *query, unsigned *count, char **cause);
+
 /* Counts the messages matching query.  0 or -1 with *cause. */
 int store_count(struct store *s, const char *query, unsigned *count, char **cause);
 

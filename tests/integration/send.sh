@@ -181,7 +181,7 @@ P a send --queue-only "$T/m10.eml" >"$T/out" 2>"$T/err"
 expect_status "queue-only: exit 0" 0 "$?"
 sleep 1
 [ "$(count bob INBOX "$ID10")" = 0 ] && t_ok "queue-only: not sent yet" || t_fail "queue-only: sent at once"
-P a watch >/dev/null 2>&1 &
+"$petrel" -c "$T/a.conf" watch >/dev/null 2>&1 &   # not P: $! must be petrel itself
 wpid=$!
 for i in $(seq 40); do [ "$(count bob INBOX "$ID10")" = 1 ] && break; sleep 0.5; done
 kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null

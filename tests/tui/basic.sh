@@ -131,6 +131,39 @@ if [ "$(tui_tmux display -p '#{alternate_on}')" = 0 ]; then t_ok "terminal resto
 else t_fail "alternate screen still on"; fi
 if [ ! -s "$T/stderr" ]; then t_ok "nothing on stderr"; else t_fail "stderr:"; sed 's/^/    # /' "$T/stderr"; fi
 
+# threads: o shows them, z opens one as a tree and closes it again
+python3 - "$T/threads.mbox" <<'PY'
+import sys
+msgs = [("root", "Topic of the thread", None, "Mon, 02 Nov 2026 10:00:00 +0000", "Ann"),
+        ("r1", "Re: Topic of the thread", "root", "Mon, 02 Nov 2026 11:00:00 +0000", "Bob"),
+        ("r2", "Re: Topic of the thread", "r1", "Mon, 02 Nov 2026 12:00:00 +0000", "Cid"),
+        ("solo", "A message alone", None, "Mon, 02 Nov 2026 09:00:00 +0000", "Dee")]
+with open(sys.argv[1], "w") as f:
+    for mid, subj, parent, date, name in msgs:
+        f.write(f"From x@y Mon Nov  2 10:00:00 2026\nFrom: {name} <{name.lower()}@example.org>\n")
+        f.write(f"Subject: {subj}\nDate: {date}\nMessage-ID: <{mid}@t>\n")
+        if parent:
+            f.write(f"In-Reply-To: <{parent}@t>\nReferences: <{parent}@t>\n")
+        f.write("\nbody\n\n")
+PY
+"$petrel" -c "$T/config" import local Threads "$T/threads.mbox" >/dev/null 2>&1
+tui_start 100 30 "$petrel" -c "$T/config"
+tui_keys : "folders.open local/Threads" Enter
+tui_expect "threads: the folder opens with its messages" "local/Threads  1/4"
+tui_keys o
+tui_expect "o: one row per thread" "local/Threads  1/2 (threads)"
+tui_expect "o: a closed thread shows its count" "+ (3) Re: Topic of the thread"
+tui_keys z
+tui_expect "z: the thread opens as a tree" "    > Re: Topic of the thread"
+tui_expect "z: with its root first" "- Topic of the thread"
+tui_expect "z: every message listed" "local/Threads  1/4 (threads)"
+tui_keys z
+tui_expect "z: closes it again" "local/Threads  1/2 (threads)"
+tui_keys o
+tui_expect "o: back to messages" "local/Threads  1/4,"
+tui_keys q
+tui_expect "threads: quits" "EXITED 0"
+
 # the mouse (option mouse): xterm mouse reports typed into the pane, as a
 # terminal sends them (X10 encoding: ESC [ M, button+32, column+33, row+33)
 mouse() {  # mouse BUTTON COLUMN ROW (0-based)

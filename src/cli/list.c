@@ -10,6 +10,8 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "core/util.h"
+#include "engine/engine.h"
+#include "mime/mime.h"
 
 struct list_state {
 	bool json;
@@ -110,22 +112,94 @@ int cli_list(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* petrel search --server: each IMAP account's server (or the one named)
+ * searches; what it finds is stored header-only and listed like a local
+ * search of those messages. */
+static int search_server(struct cli_ctx *ctx, const char *account, const char *folder,
+			 const char *query, unsigned limit, bool json)
+{
+	struct config *cfg = cli_config(ctx);
+	char **found = NULL, *arg;
+	size_t n = 0;
+	struct strbuf ids = STRBUF_INIT;
+	int rc = CLI_OK, searched = 0;
+
+	if (!cfg)
+		return CLI_USAGE;
+	if (account && !config_account(cfg, account)) {
+		fprintf(stderr, "petrel: no account called '%s'\n", account);
+		return CLI_USAGE;
+	}
+	arg = xasprintf("%u\n%s\n%s", limit, folder ? folder : "", query);
+	for (size_t i = 0; i < cfg->n_accounts; i++) {
+		const struct account *a = cfg->accounts[i];
+		char *why;
+
+		if (account ? strcmp(a->name, account) != 0
+			    : strcmp(config_account_type(a), "imap") != 0)
+			continue;
+		searched++;
+		why = output_engine_run_found(cfg, a->name, ENGINE_CMD_SEARCH, arg, 0,
+					      "searching the server...", &found, &n);
+		if (why) {
+			char *safe = sanitize_line(why);
+			fprintf(stderr, "petrel: %s: %s\n", a->name, safe);
+			rc = strstr(why, "the server search") || strstr(why, "nothing to search") ||
+					     strstr(why, "dates are") || strstr(why, "date range")
+				     ? CLI_USAGE : CLI_FAILED;
+			free(safe);
+			free(why);
+		}
+	}
+	free(arg);
+	if (!searched) {
+		fprintf(stderr, "petrel: no IMAP account to search (POP3 servers cannot search)\n");
+		return CLI_USAGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* a notmuch query of exactly these messages */
+		strbuf_addf(&ids, "%sid:\"", i ? " or " : "");
+		for (const char *p = found[i]; *p; p++) {
+			if (*p == '"')
+				strbuf_addch(&ids, '"');
+			strbuf_addch(&ids, *p);
+		}
+		strbuf_addch(&ids, '"');
+		free(found[i]);
+	}
+	free(found);
+	if (n) {
+		int lrc = cli_list_query(ctx, account, strbuf_str(&ids), limit, json);
+		if (lrc != CLI_OK && rc == CLI_OK)
+			rc = lrc;
+	} else if (json) {
+		printf("[]\n");
+	}
+	strbuf_release(&ids);
+	return rc;
+}
+
 int cli_search(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "limit", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "account", required_argument, NULL, 'a' },
+		{ "server", no_argument, NULL, 's' },
+		{ "folder", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *account = NULL;
+	static const char usage[] = "usage: petrel search QUERY [--limit N] [--json] [--account A]\n"
+				    "       petrel search --server [--account A] [--folder F] "
+				    "[--limit N] [--json] QUERY\n";
+	const char *account = NULL, *folder = NULL;
 	unsigned limit = 50;
-	bool json = false;
+	bool json = false, server = false;
 	struct strbuf q = STRBUF_INIT;
 	int c, rc;
 
 	optind = 0;  /* 0: glibc re-initialises getopt (main used "+" mode) */
-	while ((c = getopt_long(argc, argv, "n:ja:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:ja:sf:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!output_parse_limit(optarg, &limit))
@@ -133,18 +207,23 @@ int cli_search(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'j': json = true; break;
 		case 'a': account = optarg; break;
+		case 's': server = true; break;
+		case 'f': folder = optarg; break;
 		default:
-			fprintf(stderr, "usage: petrel search QUERY [--limit N] [--json]\n");
+			fputs(usage, stderr);
 			return CLI_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "usage: petrel search QUERY [--limit N] [--json]\n");
+	if (optind >= argc || (folder && !server)) {
+		fputs(usage, stderr);
 		return CLI_USAGE;
 	}
 	for (int i = optind; i < argc; i++)
 		strbuf_addf(&q, "%s%s", i > optind ? " " : "", argv[i]);
-	rc = cli_list_query(ctx, account, strbuf_str(&q), limit, json);
+	if (server)
+		rc = search_server(ctx, account, folder, strbuf_str(&q), limit, json);
+	else
+		rc = cli_list_query(ctx, account, strbuf_str(&q), limit, json);
 	strbuf_release(&q);
 	return rc;
 }

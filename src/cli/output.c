@@ -193,6 +193,12 @@ bool output_parse_limit(const char *s, unsigned *limit)
 char *output_engine_run(struct config *cfg, const char *account, int cmd, const char *arg,
 			unsigned flags, const char *busy)
 {
+	return output_engine_run_found(cfg, account, cmd, arg, flags, busy, NULL, NULL);
+}
+
+char *output_engine_run_found(struct config *cfg, const char *account, int cmd, const char *arg,
+			      unsigned flags, const char *busy, char ***found, size_t *n)
+{
 	struct engine *e = engine_new(cfg);
 	char *cause = NULL, *why = NULL;
 	unsigned long id = engine_submit(e, account, (enum engine_cmd)cmd, arg, flags,
@@ -222,6 +228,10 @@ char *output_engine_run(struct config *cfg, const char *account, int cmd, const 
 					fprintf(stderr, "%spetrel: %s\n", tty ? "\r\033[K" : "", safe);
 					free(safe);
 				}
+			}
+			if (ev->type == ENGINE_EVENT_FOUND && found && ev->text) {
+				*found = xrealloc(*found, (*n + 1) * sizeof(**found));
+				(*found)[(*n)++] = xstrdup(ev->text);
 			}
 			if (ev->type == ENGINE_EVENT_DONE && ev->cmd == id) {
 				done = true;

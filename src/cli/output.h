@@ -29,6 +29,10 @@ struct store *output_store_open(const struct config *cfg, const char *account,
  * NULL, is shown on a terminal's stderr while waiting. */
 char *output_engine_run(struct config *cfg, const char *account, int cmd, const char *arg,
 			unsigned flags, const char *busy);
+/* The same, also collecting the texts of FOUND events into *found (a
+ * malloc'd array of *n malloc'd strings; may stay NULL). */
+char *output_engine_run_found(struct config *cfg, const char *account, int cmd, const char *arg,
+			      unsigned flags, const char *busy, char ***found, size_t *n);
 
 /* The bytes of stored message id (in account's store, or the global one; at
  * most 256 MiB).  When only its headers are here, its body is fetched first;

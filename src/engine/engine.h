@@ -24,6 +24,8 @@ enum engine_cmd {
 			     * change_encode (engine/change.h) */
 	ENGINE_CMD_POSTPONE, /* file the message in file arg (a path; left alone) in
 			      * the drafts folder, then send the journal */
+	ENGINE_CMD_SEARCH,  /* the IMAP server's search: arg "LIMIT\nFOLDER\nQUERY" (FOLDER
+			     * empty: all); FOUND per match (its id), stored header-only */
 	ENGINE_CMD_UNQUEUE, /* take queued message arg (its queue id) back out of the
 			     * queue into the drafts folder, then send the journal */
 };
@@ -50,6 +52,7 @@ enum engine_event_type {
 				   * (text NULL) done new messages by a sync */
 	ENGINE_EVENT_ERROR,   /* something failed; text says what */
 	ENGINE_EVENT_DONE,    /* the command finished; ok says how */
+	ENGINE_EVENT_FOUND,   /* search: text is the id of a message found, folder its folder */
 };
 
 struct engine_event {

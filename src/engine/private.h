@@ -43,6 +43,8 @@ bool engine_op_watch(struct engine_worker *w);
  * sent and an ERROR per failure.  False if anything failed. */
 bool engine_send_flush(struct engine_worker *w, const char *only, bool force);
 bool engine_op_send(struct engine_worker *w, const char *id, unsigned flags);
+/* search.c: ENGINE_CMD_SEARCH. */
+bool engine_op_search(struct engine_worker *w, const char *arg);
 /* draft.c: ENGINE_CMD_POSTPONE and ENGINE_CMD_UNQUEUE. */
 bool engine_op_postpone(struct engine_worker *w, const char *path);
 bool engine_op_unqueue(struct engine_worker *w, const char *id);

@@ -60,6 +60,16 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 		     const struct imap_folder *f, bool headers_only, struct imap_sync_stats *stats,
 		     imap_progress_fn *progress, void *arg, char **cause);
 
+/* The server's search (search.c turns query, in petrel search's words,
+ * into IMAP SEARCH): the messages of folder f that match, newest first, at
+ * most limit of them (0: all).  Those the store does not have are stored
+ * header-only first, as a sync would; found gets the stored file of each.
+ * 0; -1 with *cause (the connection, or the store); -2 with *cause when
+ * the query is one the server search cannot take (nothing was sent). */
+int imap_search_folder(struct imap_session *s, struct store *st, const char *account,
+		       const struct imap_folder *f, const char *query, unsigned limit,
+		       void (*found)(const char *path, void *arg), void *arg, char **cause);
+
 /* Fetches the whole message uid of folder f and makes it the stored copy
  * in place of the header-only file at path.  0 or -1 + *cause. */
 int imap_fetch_body(struct imap_session *s, struct store *st, const struct imap_folder *f,

@@ -49,4 +49,8 @@ void imap_qresync_release(struct imap_qresync *q);
 /* How many VANISHED responses the last response held (after IDLE's DONE). */
 size_t imap_qresync_vanished_in_idle(struct imap_session *s);
 
+/* search.c: petrel search's words as an IMAP SEARCH key; *utf8 says the
+ * key needs CHARSET UTF-8.  NULL with *cause for what it cannot say. */
+struct mailimap_search_key *imap_search_key(const char *query, bool *utf8, char **cause);
+
 #endif

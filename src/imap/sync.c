@@ -667,3 +667,112 @@ out:
 		  stats->expunged, stats->bodies, s->round_trips);
 	return rc;
 }
+
+static int sync_ulong_rcmp(const void *a, const void *b)
+{
+	return sync_ulong_cmp(b, a);
+}
+
+int imap_search_folder(struct imap_session *s, struct store *st, const char *account,
+		       const struct imap_folder *f, const char *query, unsigned limit,
+		       void (*found)(const char *path, void *arg), void *arg, char **cause)
+{
+	struct imap_sync_stats stats = { 0 };
+	struct sync_ctx c = { s, st, account, f, { NULL, 0 }, &stats, NULL, NULL };
+	struct store_state old, now = { 0 };
+	struct mailimap_search_key *key;
+	clist *result = NULL;
+	unsigned long *uids = NULL, *missing = NULL;
+	size_t n = 0, nmissing = 0;
+	clistiter *it;
+	bool utf8;
+	int rc = -1;
+
+	if (!(key = imap_search_key(query, &utf8, cause)))
+		return -2;
+	if (!s->selected || strcmp(s->selected, f->name) != 0) {
+		FREE_NULL(s->selected);
+		rc = mailimap_select(s->imap, f->name);
+		s->round_trips++;
+		if (rc != MAILIMAP_NO_ERROR) {
+			*cause = imap_session_error(s, "cannot open the folder", rc);
+			mailimap_search_key_free(key);
+			return -1;
+		}
+		xstrset(&s->selected, f->name);
+	}
+	now.uidvalidity = s->imap->imap_selection_info->sel_uidvalidity;
+	if (store_state_load(st, account, f->local, &old, cause) < 0) {
+		FREE_NULL(*cause);
+		memset(&old, 0, sizeof(old));
+	}
+	if (old.uidvalidity && old.uidvalidity != now.uidvalidity) {
+		*cause = xstrdup("the server renumbered this folder since the last sync; sync it "
+				 "first (petrel sync --folder)");
+		mailimap_search_key_free(key);
+		return -1;
+	}
+	rc = mailimap_uid_search(s->imap, utf8 ? "UTF-8" : NULL, key, &result);
+	s->round_trips++;
+	mailimap_search_key_free(key);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "the server could not search", rc);
+		return -1;
+	}
+	uids = xcalloc((size_t)clist_count(result) + 1, sizeof(*uids));
+	for (it = clist_begin(result); it; it = clist_next(it))
+		uids[n++] = *(uint32_t *)clist_content(it);
+	mailimap_search_result_free(result);
+	result = NULL;
+	qsort(uids, n, sizeof(*uids), sync_ulong_rcmp);
+	if (limit && n > limit)
+		n = limit;
+	rc = -1;
+	if (store_folder_create(st, account, f->local, cause) < 0 ||
+	    store_uids(st, account, f->local, &c.local, cause) < 0)
+		goto out;
+	/* a folder never synced remembers its numbering from now on */
+	if (!old.uidvalidity && n && store_state_save(st, account, f->local, &now, cause) < 0)
+		goto out;
+	missing = xcalloc(n + 1, sizeof(*missing));
+	for (size_t i = 0; i < n; i++)
+		if (!store_uids_find(&c.local, uids[i]))
+			missing[nmissing++] = uids[i];
+	qsort(missing, nmissing, sizeof(*missing), sync_ulong_cmp);
+	for (size_t i = 0; i < nmissing; i += SYNC_MAX_CHUNK) {
+		size_t k = nmissing - i > SYNC_MAX_CHUNK ? SYNC_MAX_CHUNK : nmissing - i;
+		struct mailimap_set *set = sync_uid_set(missing + i, k);
+		struct mailimap_fetch_type *ft = sync_fetch_type(true, false);
+
+		rc = mailimap_uid_fetch(s->imap, set, ft, &result);
+		s->round_trips++;
+		mailimap_fetch_type_free(ft);
+		mailimap_set_free(set);
+		if (rc != MAILIMAP_NO_ERROR) {
+			*cause = imap_session_error(s, "cannot fetch what the search found", rc);
+			rc = -1;
+			goto out;
+		}
+		rc = sync_store_headers(&c, result, cause);
+		mailimap_fetch_list_free(result);
+		result = NULL;
+		if (rc < 0)
+			goto out;
+	}
+	store_uids_free(&c.local);
+	if (store_uids(st, account, f->local, &c.local, cause) < 0) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct store_uid *e = store_uids_find(&c.local, uids[i]);
+		if (e)
+			found(e->path, arg);
+	}
+	rc = 0;
+out:
+	store_uids_free(&c.local);
+	free(missing);
+	free(uids);
+	return rc;
+}

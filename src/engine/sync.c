@@ -113,6 +113,18 @@ static bool sync_one(struct engine_worker *w, struct imap_session *s, struct sto
 			    f->local, stats.exists, stats.new_headers, stats.flags_changed,
 			    stats.expunged, stats.bodies,
 			    stats.uidvalidity_changed ? " (the server renumbered the folder)" : "");
+	if (stats.recovered) {
+		/* nothing is lost, but the user should know where it is */
+		char *msg = xasprintf("%s: the server renumbered the folder and no longer has %u "
+				      "message%s that were here; %s kept in %s/%s", f->local,
+				      stats.recovered, stats.recovered == 1 ? "" : "s",
+				      stats.recovered == 1 ? "it is" : "they are",
+				      IMAP_RECOVERY_FOLDER, f->local);
+		struct engine_event *note = engine_event_new(w, ENGINE_EVENT_PROGRESS);
+		note->folder = xstrdup(f->local);
+		note->text = msg;
+		engine_post(w, note);
+	}
 	engine_post(w, ev);
 	if (stats.new_headers) {
 		/* for "new mail" marks; text NULL: several, their count in done */

@@ -46,8 +46,15 @@ struct imap_sync_stats {
 	unsigned flags_changed;
 	unsigned expunged;
 	bool uidvalidity_changed;
+	unsigned recovered;       /* after a renumbering: whole messages the server no
+				   * longer has, kept in IMAP_RECOVERY_FOLDER/FOLDER */
 	bool unchanged;           /* the server said nothing changed (one round trip) */
 };
+
+/* Where whole local messages go when the server renumbers a folder
+ * (UIDVALIDITY) and no longer has them: a local folder of the account,
+ * RECOVERY/FOLDER, never sent to the server. */
+#define IMAP_RECOVERY_FOLDER "Recovered"
 
 /* Called after each stored chunk, so a UI can redraw as headers arrive. */
 typedef void imap_progress_fn(void *arg, const char *folder, unsigned done, unsigned total);

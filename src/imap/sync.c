@@ -535,11 +535,75 @@ static int sync_prefetch(struct sync_ctx *c, char **cause)
 	return rc;
 }
 
+/* Whole messages kept aside when the server renumbered a folder. */
+struct sync_recover {
+	char **id, **path;
+	size_t n;
+};
+
+static void sync_recover_note(struct sync_recover *r, const char *id, const char *path)
+{
+	r->id = xrealloc(r->id, (r->n + 1) * sizeof(*r->id));
+	r->path = xrealloc(r->path, (r->n + 1) * sizeof(*r->path));
+	r->id[r->n] = xstrdup(id);
+	r->path[r->n++] = xstrdup(path);
+}
+
+static void sync_recover_free(struct sync_recover *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->id[i]);
+		free(r->path[i]);
+	}
+	free(r->id);
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}
+
+/* After the renumbered folder's headers came again: a kept message the
+ * server still has gives its body to the new header-only copy (no second
+ * download) and leaves the recovery folder; one it no longer has stays
+ * there, counted in stats->recovered, so nothing that was here is lost. */
+static int sync_recover(struct sync_ctx *c, struct sync_recover *r, char **cause)
+{
+	int rc = store_begin(c->st, cause);
+
+	for (size_t i = 0; rc == 0 && i < r->n; i++) {
+		bool placed = false;
+
+		for (size_t k = 0; k < c->local.n && !placed; k++) {
+			struct store_msg_info info = { 0 };
+			if (store_message_info(c->st, c->local.v[k].path, &info) == 0 && info.id &&
+			    info.partial && strcmp(info.id, r->id[i]) == 0) {
+				size_t len;
+				char *why = NULL, *data = store_read_file(r->path[i], SYNC_BODY_MAX,
+									  &len, &why);
+				if (data && store_replace_partial(c->st, c->local.v[k].path, data, len,
+								  &why) == 0 &&
+				    store_remove_file(c->st, r->path[i], &why) == 0)
+					placed = true;
+				if (why)
+					log_debug("imap: %s: keeping %s in %s: %s", c->f->name, r->id[i],
+						  IMAP_RECOVERY_FOLDER, why);
+				free(why);
+				free(data);
+			}
+			free(info.id);
+		}
+		if (!placed)
+			c->stats->recovered++;
+	}
+	if (rc == 0)
+		rc = store_commit(c->st, cause);
+	return rc;
+}
+
 int imap_sync_folder(struct imap_session *s, struct store *st, const char *account,
 		     const struct imap_folder *f, bool headers_only, struct imap_sync_stats *stats,
 		     imap_progress_fn *progress, void *arg, char **cause)
 {
 	struct sync_ctx c = { s, st, account, f, { NULL, 0 }, stats, progress, arg };
+	struct sync_recover recover = { 0 };
 	struct imap_qresync qr = { 0 };
 	struct store_state state, old;
 	struct mailimap_selection_info *sel;
@@ -594,9 +658,28 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 		stats->uidvalidity_changed = true;
 		log_debug("imap: %s: UIDVALIDITY changed %llu -> %llu", f->name,
 			  old.uidvalidity, state.uidvalidity);
+		/* header-only copies go; whole messages wait in the recovery
+		 * folder until the new numbering is known (sync_recover) */
 		rc = store_begin(st, cause);
-		for (size_t i = 0; rc == 0 && i < c.local.n; i++)
-			rc = store_remove_file(st, c.local.v[i].path, cause);
+		for (size_t i = 0; rc == 0 && i < c.local.n; i++) {
+			struct store_msg_info info = { 0 };
+			char *kept = NULL;
+			if (store_message_info(st, c.local.v[i].path, &info) == 0 && !info.partial &&
+			    info.id) {
+				char *rf = xasprintf("%s/%s", IMAP_RECOVERY_FOLDER, f->local);
+				rc = store_folder_create(st, account, rf, cause);
+				if (rc == 0)
+					rc = store_move_file(st, c.local.v[i].path, account, rf, &kept,
+							     cause);
+				free(rf);
+				if (rc == 0)
+					sync_recover_note(&recover, info.id, kept);
+				free(kept);
+			} else {
+				rc = store_remove_file(st, c.local.v[i].path, cause);
+			}
+			free(info.id);
+		}
 		if (rc == 0)
 			rc = store_commit(st, cause);
 		store_uids_free(&c.local);
@@ -656,12 +739,15 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 	rc = store_state_save(st, account, f->local, &state, cause);
 	if (rc < 0)
 		goto out;
+	if (recover.n && (rc = sync_recover(&c, &recover, cause)) < 0)
+		goto out;
 bodies:
 	if (!headers_only)
 		rc = sync_prefetch(&c, cause);
 out:
 	imap_qresync_release(&qr);
 	store_uids_free(&c.local);
+	sync_recover_free(&recover);
 	log_debug("imap: %s: %u on server, %u new, %u flag changes, %u expunged, %u bodies, "
 		  "%u round trips so far", f->name, exists, stats->new_headers, stats->flags_changed,
 		  stats->expunged, stats->bodies, s->round_trips);

@@ -95,6 +95,14 @@ CONF
 	expect_status "$name: the journal is empty" 0 "${n:-0}"
 	expect_status "$name: the store has the server's three messages" 3 \
 		"$(p on list --account a --folder "$LF" --limit 0 | wc -l)"
+	# the whole local copy of the message the server lost is kept, and said so
+	p on list --account a --folder "Recovered/$LF" --limit 0 >"$T/rec" 2>&1
+	expect_contains "$name: the message the server no longer has is kept in Recovered/" \
+		"$T/rec" "renum 4"
+	expect_contains "$name: the sync says where it is" "$T/out" "kept in Recovered/$LF"
+	p off show "$(id 1)" >"$T/show1" 2>&1
+	expect_contains "$name: the bodies of the others are still here (not fetched again)" \
+		"$T/show1" "body 1"
 	p on list --account a --folder "$LF" --limit 0 --json | python3 -c '
 import json, sys
 d = {m["id"].split("-")[1]: m["flags"] for m in json.load(sys.stdin)}

@@ -68,6 +68,8 @@ const struct ui_action ui_actions[] = {
 	  "move the message to another folder of its account (Tab completes)"),
 	A("index.copy", INDEX, ui_change_copy, "FOLDER",
 	  "copy the message to another folder of its account (Tab completes)"),
+	A("index.search-server", INDEX, ui_index_search_server, "QUERY",
+	  "ask the IMAP server for messages not here (words, from:, subject:, date:A..B, not)"),
 	A("index.threads", INDEX, ui_index_threads, NULL,
 	  "show threads (from notmuch) or single messages, newest first"),
 	A("index.thread-toggle", INDEX, ui_index_thread_toggle, NULL,

@@ -533,7 +533,8 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 		acc->offline = true;
 		ui->dirty |= UI_DIRTY_STATUS | UI_DIRTY_SIDEBAR;
 	}
-	if (ui_change_event(ui, ev) || ui_compose_event(ui, ev) || ui_queue_event(ui, ev))
+	if (ui_change_event(ui, ev) || ui_compose_event(ui, ev) || ui_queue_event(ui, ev) ||
+	    ui_index_event(ui, ev))
 		return;
 	if (ev->type == ENGINE_EVENT_DONE || ev->type == ENGINE_EVENT_PROGRESS)
 		ui_queue_changed(ui);   /* a sync or watch may have sent queued mail */

@@ -25,6 +25,12 @@ struct ui_index {
 	char *title;         /* sanitized */
 	size_t cursor, top;
 	unsigned unread;
+	/* a server search under way (index.search-server) */
+	unsigned long server_cmd;
+	long server_account;
+	char *server_query;
+	char **found;
+	size_t n_found;
 };
 
 void ui_index_new(struct ui *ui)
@@ -47,6 +53,10 @@ void ui_index_free(struct ui *ui)
 	free(x->limit);
 	free(x->search);
 	free(x->title);
+	free(x->server_query);
+	for (size_t i = 0; i < x->n_found; i++)
+		free(x->found[i]);
+	free(x->found);
 	FREE_NULL(ui->index);
 }
 
@@ -492,7 +502,8 @@ static void index_search_done(struct ui *ui, const char *text, void *arg)
 		return;
 	xstrset(&ui->index->search, text);
 	q = xstrdup(text);
-	if (index_seek(ui, q, 1, "no match below the cursor (M-n searches upward)"))
+	if (index_seek(ui, q, 1, "no match below the cursor (M-n searches upward, "
+			     "M-s asks the server)"))
 		FREE_NULL(ui->message);
 	free(q);
 }
@@ -565,6 +576,124 @@ void ui_index_search_all(struct ui *ui, int count, const char *arg)
 	}
 	ui_cmdline_prompt(ui, "Search all mail: ", NULL, NULL, index_search_all_done, NULL,
 			  false);
+}
+
+static void index_server_done(struct ui *ui, const char *text, void *arg)
+{
+	struct ui_index *x = ui->index;
+	char *cause = NULL, *cmdarg;
+	long acc = x->account;
+
+	if (!text || !*text)
+		return;
+	if (x->server_cmd) {
+		ui_message(ui, false, "a server search is under way already");
+		return;
+	}
+	/* every folder of the open folder's account if it is IMAP, else of
+	 * the first IMAP one: what is not here may be in a folder not synced */
+	if (acc < 0 || strcmp(config_account_type(ui->accounts[acc].a), "imap") != 0) {
+		acc = -1;
+		for (size_t i = 0; i < ui->n_accounts && acc < 0; i++)
+			if (strcmp(config_account_type(ui->accounts[i].a), "imap") == 0)
+				acc = (long)i;
+	}
+	if (acc < 0) {
+		ui_message(ui, true, "no IMAP account: only IMAP servers search");
+		return;
+	}
+	cmdarg = xasprintf("200\n\n%s", text);
+	x->server_cmd = engine_submit(ui->engine, ui->accounts[acc].a->name, ENGINE_CMD_SEARCH,
+				      cmdarg, 0, ENGINE_PRIO_INTERACTIVE, &cause);
+	free(cmdarg);
+	if (!x->server_cmd) {
+		char *safe = sanitize_line(cause);
+		ui_message(ui, true, "cannot search: %s", safe);
+		free(safe);
+		free(cause);
+		return;
+	}
+	x->server_account = acc;
+	xstrset(&x->server_query, text);
+	xstrset(&x->search, text);
+	ui_message(ui, false, "asking %s's server...", ui->accounts[acc].name);
+}
+
+void ui_index_search_server(struct ui *ui, int count, const char *arg)
+{
+	if (arg) {
+		index_server_done(ui, arg, NULL);
+		return;
+	}
+	ui_cmdline_prompt(ui, "Search the server (words, from:, subject:, date:A..B, not): ",
+			  ui->index->search, NULL, index_server_done, NULL, false);
+}
+
+bool ui_index_event(struct ui *ui, const struct engine_event *ev)
+{
+	struct ui_index *x = ui->index;
+	struct strbuf q = STRBUF_INIT;
+	char *safe;
+	unsigned n;
+
+	if (!x || !x->server_cmd || ev->cmd != x->server_cmd)
+		return false;
+	switch (ev->type) {
+	case ENGINE_EVENT_FOUND:
+		if (ev->text) {
+			x->found = xrealloc(x->found, (x->n_found + 1) * sizeof(*x->found));
+			x->found[x->n_found++] = xstrdup(ev->text);
+		}
+		return true;
+	case ENGINE_EVENT_ERROR:
+		safe = sanitize_line(ev->text ? ev->text : "unknown error");
+		ui_message(ui, true, "server search: %s", safe);
+		free(safe);
+		return true;
+	case ENGINE_EVENT_DONE:
+		break;
+	default:
+		return false;   /* CHANGED: the store got what was found */
+	}
+	x->server_cmd = 0;
+	if (!x->n_found) {
+		if (ev->ok) {
+			safe = sanitize_line(x->server_query ? x->server_query : "");
+			ui_message(ui, false, "the server found nothing for %s", safe);
+			free(safe);
+		}
+		return true;
+	}
+	for (size_t i = 0; i < x->n_found; i++) {
+		strbuf_addf(&q, "%sid:\"", i ? " or " : "");
+		for (const char *p = x->found[i]; *p; p++) {
+			if (*p == '"')
+				strbuf_addch(&q, '"');
+			strbuf_addch(&q, *p);
+		}
+		strbuf_addch(&q, '"');
+		free(x->found[i]);
+	}
+	FREE_NULL(x->found);
+	n = (unsigned)x->n_found;
+	x->n_found = 0;
+	/* the found messages as a list, like a search of every account */
+	ui_app_store_reopen(ui, (size_t)x->server_account);
+	x->account = x->server_account;
+	xstrset(&x->base, strbuf_str(&q));
+	strbuf_release(&q);
+	ui_change_untag_all(ui, 0, NULL);
+	FREE_NULL(x->folder);
+	FREE_NULL(x->limit);
+	safe = sanitize_line(x->server_query ? x->server_query : "");
+	free(x->title);
+	x->title = xasprintf("server: %s", safe);
+	free(safe);
+	if (index_load(ui))
+		ui_message(ui, false, "%u message%s found on the server (~: body not here yet)", n,
+			   n == 1 ? "" : "s");
+	ui_app_show(ui, UI_VIEW_INDEX);
+	return true;
 }
 
 void ui_index_click(struct ui *ui, int row, bool open)

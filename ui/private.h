@@ -445,6 +445,9 @@ void ui_index_search(struct ui *ui, int count, const char *arg);
 void ui_index_search_next(struct ui *ui, int count, const char *arg);
 void ui_index_search_prev(struct ui *ui, int count, const char *arg);
 void ui_index_search_all(struct ui *ui, int count, const char *arg);
+void ui_index_search_server(struct ui *ui, int count, const char *arg);
+/* An engine event: true if it was for the index's server search. */
+bool ui_index_event(struct ui *ui, const struct engine_event *ev);
 
 /* pager.c: one message, rendered. */
 void ui_pager_new(struct ui *ui);

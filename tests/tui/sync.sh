@@ -47,6 +47,24 @@ for i in $(seq 1 100); do
 done
 if ! grep -q "fetching the body\|not downloaded" "$T/pager"; then t_ok "the body replaced the note"
 else t_fail "body did not arrive:"; sed 's/^/    # /' "$T/pager"; fi
+tui_keys q
+# a message in a folder made after the sync: only the server has it
+G=TuiNew$$
+doveadm -c "$PETREL_TEST_DOVECOT_CONF" mailbox create -u alice "$G"
+python3 - "alice+$G@example.org" "needle$$" <<'PY'
+import email.utils, os, smtplib, sys
+rcpt, w = sys.argv[1], sys.argv[2]
+with smtplib.LMTP("127.0.0.1", int(os.environ["PETREL_TEST_LMTP_PORT"])) as l:
+    l.sendmail("x@example.org", [rcpt], f"From: Finder <x@example.org>\r\nSubject: the {w}\r\n"
+               f"Date: {email.utils.formatdate()}\r\nMessage-ID: <{w}@t>\r\n\r\nfound it\r\n")
+PY
+tui_keys / "needle$$" Enter
+tui_expect "/ finds nothing here and offers the server" "M-s asks the server"
+tui_keys M-s Enter
+tui_expect "M-s: the server finds it" "1 message found on the server" 30
+tui_expect "M-s: listed with its subject" "the needle$$"
+tui_keys Enter
+tui_expect "M-s: its body comes when opened" "found it" 30
 tui_keys q q
 tui_expect "quits" "EXITED 0"
 

@@ -35,6 +35,10 @@ c100=${PETREL_BENCH_DATA100:-}
 start() {  # start CONFIG TRACE [ENV...]
 	local conf=$1 trace=$2; shift 2
 	tmux -L "$SOCK" kill-server 2>/dev/null || true
+	# kill-server returns before the old server is gone; a new session
+	# made meanwhile can meet it dying ("server exited unexpectedly")
+	for _ in $(seq 1 100); do tmux -L "$SOCK" has-session 2>/dev/null || break; sleep 0.05; done
+	sleep 0.2
 	tmux -L "$SOCK" -f /dev/null new-session -d -x 120 -y 40 \
 		"env LANG=C.UTF-8 TERM=tmux-256color PETREL_TUI_TRACE=$trace $* $petrel -c $conf; sleep 60"
 }

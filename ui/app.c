@@ -748,7 +748,7 @@ static void app_trace(struct ui *ui, const char *what, double ms)
 static void app_loop(struct ui *ui)
 {
 	bool first = true;
-	double key_t = -1;
+	double key_t = -1, last_reload = 0;
 
 	while (!ui->quit) {
 		struct pollfd pfd[3] = {
@@ -773,8 +773,14 @@ static void app_loop(struct ui *ui)
 			timeout = (int)(app_wait_until - app_now()) + 1;
 		if (app_syncing(ui) && (timeout < 0 || timeout > 1000))
 			timeout = 1000;   /* bytes moved, on the status line */
-		if (app_changed(ui))
-			timeout = APP_RELOAD_MS;
+		if (app_changed(ui)) {
+			/* a burst of CHANGED events reloads once per APP_RELOAD_MS */
+			int due = (int)(last_reload + APP_RELOAD_MS - app_now()) + 1;
+			if (due < 0)
+				due = 0;
+			if (timeout < 0 || timeout > due)
+				timeout = due;
+		}
 		if (timeout < -1)
 			timeout = 0;
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
@@ -812,8 +818,12 @@ static void app_loop(struct ui *ui)
 			app_waiting = NULL;
 			app_run_pending(ui, a);
 		}
-		if (app_changed(ui))
+		/* not in a pass that read keys: their redraw comes first, the
+		 * reload in the next pass (its poll does not wait) */
+		if (app_changed(ui) && key_t < 0 && app_now() >= last_reload + APP_RELOAD_MS) {
 			app_reload(ui);
+			last_reload = app_now();
+		}
 		if (ui->quit_wait && !ui_change_pending(ui) && !ui_compose_busy(ui))
 			ui->quit = true;
 		if (app_syncing(ui))

@@ -529,6 +529,10 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 
 	if (!acc)
 		return;
+	/* what a finished command changed shows at once (a folder a sync just
+	 * made can be opened when it says "synced") */
+	if (ev->type == ENGINE_EVENT_DONE && ev->cmd != acc->watch_cmd)
+		ui->reload_now = true;
 	if (ev->type == ENGINE_EVENT_ERROR && ev->offline) {
 		acc->offline = true;
 		ui->dirty |= UI_DIRTY_STATUS | UI_DIRTY_SIDEBAR;
@@ -607,6 +611,7 @@ static void app_reload(struct ui *ui)
 	}
 	ui_index_refresh(ui);
 	ui_pager_refresh(ui);
+	ui_change_reloaded(ui);
 	ui->dirty |= UI_DIRTY_ALL;
 }
 
@@ -775,7 +780,8 @@ static void app_loop(struct ui *ui)
 			timeout = 1000;   /* bytes moved, on the status line */
 		if (app_changed(ui)) {
 			/* a burst of CHANGED events reloads once per APP_RELOAD_MS */
-			int due = (int)(last_reload + APP_RELOAD_MS - app_now()) + 1;
+			int due = ui->reload_now ? 0
+						 : (int)(last_reload + APP_RELOAD_MS - app_now()) + 1;
 			if (due < 0)
 				due = 0;
 			if (timeout < 0 || timeout > due)
@@ -820,10 +826,13 @@ static void app_loop(struct ui *ui)
 		}
 		/* not in a pass that read keys: their redraw comes first, the
 		 * reload in the next pass (its poll does not wait) */
-		if (app_changed(ui) && key_t < 0 && app_now() >= last_reload + APP_RELOAD_MS) {
+		if (app_changed(ui) && key_t < 0 &&
+		    (ui->reload_now || app_now() >= last_reload + APP_RELOAD_MS)) {
 			app_reload(ui);
 			last_reload = app_now();
 		}
+		if (key_t < 0)
+			ui->reload_now = false;
 		if (ui->quit_wait && !ui_change_pending(ui) && !ui_compose_busy(ui))
 			ui->quit = true;
 		if (app_syncing(ui))

@@ -27,6 +27,7 @@ struct ui_change {
 	char **ids;
 	size_t n;
 	bool applied;      /* the engine said CHANGED: safe in the store */
+	bool done;         /* finished; drawn over the rows until they reload */
 	struct ui_change *next;
 };
 
@@ -103,6 +104,30 @@ unsigned ui_change_flags(const struct ui *ui, const struct ui_row *r)
 	if (ui->n_tagged && change_tag_find(ui, r->id) >= 0)
 		f |= UI_ROW_TAGGED;
 	return f;
+}
+
+static void change_free(struct ui_change *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->ids[i]);
+	free(c->ids);
+	free(c->arg);
+	free(c);
+}
+
+void ui_change_reloaded(struct ui *ui)
+{
+	struct ui_change **pp = &ui->changes;
+
+	while (*pp) {
+		struct ui_change *c = *pp;
+		if (c->done) {
+			*pp = c->next;
+			change_free(c);
+		} else {
+			pp = &c->next;
+		}
+	}
 }
 
 bool ui_change_pending(const struct ui *ui)
@@ -182,14 +207,15 @@ bool ui_change_event(struct ui *ui, const struct engine_event *ev)
 		free(safe);
 		return true;
 	case ENGINE_EVENT_DONE:
+		if (c->applied) {
+			/* still drawn over the rows until they reload from the store
+			 * (reloads are throttled): no flicker back to the old state */
+			c->done = true;
+			return false;
+		}
 		*pp = c->next;
-		for (size_t i = 0; i < c->n; i++)
-			free(c->ids[i]);
-		free(c->ids);
-		free(c->arg);
-		free(c);
-		/* the rows reload from the store; redraw even if nothing changed
-		 * there (a failed change loses its overlay) */
+		change_free(c);
+		/* a failed change loses its overlay at once */
 		ui->dirty |= UI_DIRTY_MAIN | UI_DIRTY_STATUS;
 		return false;
 	default:

@@ -326,6 +326,7 @@ struct ui {
 	unsigned dirty;
 	bool quit;
 	bool quit_wait;       /* quit once the pending changes are safe */
+	bool reload_now;      /* a command finished: reload without the throttle */
 
 	/* layout, set by ui_app_layout */
 	int rows, cols;
@@ -516,6 +517,9 @@ void ui_help_page_up(struct ui *ui, int count, const char *arg);
 void ui_change_free_all(struct ui *ui);
 /* A row's flags with the pending changes and the tag drawn over them. */
 unsigned ui_change_flags(const struct ui *ui, const struct ui_row *r);
+/* The rows reloaded from the store: finished changes stop being drawn over
+ * them. */
+void ui_change_reloaded(struct ui *ui);
 /* True while a change is not yet safe in the store (quit waits). */
 bool ui_change_pending(const struct ui *ui);
 /* An engine event: true if it was a change's and is handled. */

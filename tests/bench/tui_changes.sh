@@ -29,6 +29,8 @@ wait_for() {  # wait_for FILE PATTERN
 }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "?"}'; }
 
+# row 20's flag before: F toggles it (a reused store may have it set already)
+had_f=$("$petrel" -c "$conf" list --folder INBOX --limit 20 | tail -1 | cut -f5 | grep -c F || true)
 tmux -L "$SOCK" -f /dev/null new-session -d -x 120 -y 40 \
 	"env LANG=C.UTF-8 TERM=tmux-256color PETREL_TUI_TRACE=$T/trace $petrel -c $conf; sleep 60"
 wait_for "$T/trace" first-draw
@@ -39,7 +41,8 @@ for i in $(seq 1 20); do
 done
 t0=$(date +%s.%N)
 for _ in $(seq 1 600); do
-	"$petrel" -c "$conf" list --folder INBOX --limit 20 | tail -1 | cut -f5 | grep -q F && break
+	now_f=$("$petrel" -c "$conf" list --folder INBOX --limit 20 | tail -1 | cut -f5 | grep -c F || true)
+	[ "$now_f" != "$had_f" ] && break
 	sleep 0.05
 done
 t1=$(date +%s.%N)

@@ -40,6 +40,13 @@ const struct ui_action ui_actions[] = {
 	A("folders.next-unread", FOLDERS, ui_folders_next_unread, NULL,
 	  "next folder with unread mail"),
 
+	A("folders.create", FOLDERS, ui_folders_create, "FOLDER",
+	  "make a folder in the account under the cursor (here and on the server)"),
+	A("folders.rename", FOLDERS, ui_folders_rename, "NEW",
+	  "rename the folder under the cursor (here and on the server)"),
+	A("folders.delete", FOLDERS, ui_folders_delete, NULL,
+	  "delete the folder under the cursor and its messages (asks first)"),
+
 	A("index.next", INDEX, ui_index_next, NULL, "next message"),
 	A("index.prev", INDEX, ui_index_prev, NULL, "previous message"),
 	A("index.page-down", INDEX, ui_index_page_down, NULL, "one screen down"),

@@ -405,3 +405,152 @@ void ui_folders_click(struct ui *ui, int row)
 	f->cursor = i;
 	ui_folders_open(ui, 0, NULL);
 }
+
+/* ---- create, rename, delete (ENGINE_CMD_FOLDER) ---- */
+
+/* The account the sidebar's cursor is in (its line or one of its folders). */
+static long folders_account(const struct ui *ui)
+{
+	const struct ui_folders *f = ui->folders;
+
+	if (f && f->cursor < f->n)
+		return (long)f->v[f->cursor].account;
+	return ui_index_account(ui) >= 0 ? ui_index_account(ui) : (ui->n_accounts ? 0 : -1);
+}
+
+static void folders_submit(struct ui *ui, size_t account, const char *arg, const char *what)
+{
+	char *cause = NULL;
+
+	if (!engine_submit(ui->engine, ui->accounts[account].a->name, ENGINE_CMD_FOLDER, arg, 0,
+			   ENGINE_PRIO_INTERACTIVE, &cause)) {
+		char *safe = sanitize_line(cause);
+		ui_message(ui, true, "cannot %s: %s", what, safe);
+		free(safe);
+		free(cause);
+		return;
+	}
+	ui_message(ui, false, "%s", what);
+}
+
+/* The folder name typed: one line, no tab (what the engine's argument and
+ * the journal could not carry). */
+static bool folders_name_ok(struct ui *ui, const char *name)
+{
+	if (!*name)
+		return false;
+	if (strpbrk(name, "\t\r\n")) {
+		ui_message(ui, true, "a folder name cannot hold a tab or a line break");
+		return false;
+	}
+	return true;
+}
+
+static void folders_create_done(struct ui *ui, const char *text, void *arg)
+{
+	long acc = folders_account(ui);
+	char *cmd, *safe, *what;
+
+	if (acc < 0 || !folders_name_ok(ui, text))
+		return;
+	cmd = xasprintf("create\n%s", text);
+	safe = sanitize_line(text);
+	what = xasprintf("creating %s/%s", ui->accounts[acc].name, safe);
+	folders_submit(ui, (size_t)acc, cmd, what);
+	free(what);
+	free(safe);
+	free(cmd);
+}
+
+void ui_folders_create(struct ui *ui, int count, const char *arg)
+{
+	long acc = folders_account(ui);
+	char *prompt;
+
+	if (acc < 0) {
+		ui_message(ui, true, "no account to make a folder in");
+		return;
+	}
+	if (arg && *arg) {
+		folders_create_done(ui, arg, NULL);
+		return;
+	}
+	prompt = xasprintf("new folder in %s (a/b for a subfolder): ", ui->accounts[acc].name);
+	ui_cmdline_prompt(ui, prompt, NULL, NULL, folders_create_done, NULL, false);
+	free(prompt);
+}
+
+static void folders_rename_done(struct ui *ui, const char *text, void *arg)
+{
+	size_t acc;
+	const char *folder;
+	char *cmd, *safe, *what;
+
+	if (!ui_folders_current(ui, &acc, &folder) || !folders_name_ok(ui, text) ||
+	    strcmp(text, folder) == 0)
+		return;
+	cmd = xasprintf("rename\n%s\n%s", folder, text);
+	safe = sanitize_line(text);
+	what = xasprintf("renaming to %s", safe);
+	folders_submit(ui, acc, cmd, what);
+	free(what);
+	free(safe);
+	free(cmd);
+}
+
+void ui_folders_rename(struct ui *ui, int count, const char *arg)
+{
+	size_t acc;
+	const char *folder;
+	char *prompt, *safe;
+
+	if (!ui_folders_current(ui, &acc, &folder)) {
+		ui_message(ui, true, "no folder under the cursor (c moves to the sidebar)");
+		return;
+	}
+	if (arg && *arg) {
+		folders_rename_done(ui, arg, NULL);
+		return;
+	}
+	safe = sanitize_line(folder);
+	prompt = xasprintf("rename %s to: ", safe);
+	ui_cmdline_prompt(ui, prompt, folder, NULL, folders_rename_done, NULL, false);
+	free(prompt);
+	free(safe);
+}
+
+static void folders_delete_done(struct ui *ui, const char *text, void *arg)
+{
+	size_t acc;
+	const char *folder;
+	char *cmd, *safe, *what;
+
+	if (strcmp(text, "y") != 0 || !ui_folders_current(ui, &acc, &folder))
+		return;
+	cmd = xasprintf("delete\n%s", folder);
+	safe = sanitize_line(folder);
+	what = xasprintf("deleting %s", safe);
+	folders_submit(ui, acc, cmd, what);
+	free(what);
+	free(safe);
+	free(cmd);
+}
+
+void ui_folders_delete(struct ui *ui, int count, const char *arg)
+{
+	struct ui_folders *f = ui->folders;
+	size_t acc;
+	const char *folder;
+	char *question, *safe;
+
+	if (!ui_folders_current(ui, &acc, &folder)) {
+		ui_message(ui, true, "no folder under the cursor (c moves to the sidebar)");
+		return;
+	}
+	safe = sanitize_line(folder);
+	question = xasprintf("delete %s and its %u message%s, here and on the server? (y/n) ",
+			     safe, f->v[f->cursor].total, f->v[f->cursor].total == 1 ? "" : "s");
+	ui_cmdline_confirm(ui, question, folders_delete_done, NULL, false);
+	free(question);
+	free(safe);
+}

@@ -403,6 +403,9 @@ void ui_folders_next(struct ui *ui, int count, const char *arg);
 void ui_folders_prev(struct ui *ui, int count, const char *arg);
 void ui_folders_open(struct ui *ui, int count, const char *arg);
 void ui_folders_next_unread(struct ui *ui, int count, const char *arg);
+void ui_folders_create(struct ui *ui, int count, const char *arg);
+void ui_folders_rename(struct ui *ui, int count, const char *arg);
+void ui_folders_delete(struct ui *ui, int count, const char *arg);
 /* Names "account/folder" for completion: calls fn for each. */
 void ui_folders_each(const struct ui *ui, void (*fn)(const char *name, void *arg), void *arg);
 

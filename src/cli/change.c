@@ -135,11 +135,9 @@ int cli_folder(struct cli_ctx *ctx, int argc, char **argv)
 			    "rename ACCOUNT FOLDER NEW | delete ACCOUNT FOLDER\n";
 	struct config *cfg;
 	const struct account *a;
-	struct journal_entry je = { 0 };
 	struct store *s;
 	char *cause = NULL;
-	bool server;
-	int rc = -1;
+	int rc;
 
 	if (argc < 4 || (strcmp(argv[1], "rename") == 0) != (argc == 5) || argc > 5 ||
 	    (strcmp(argv[1], "create") != 0 && strcmp(argv[1], "rename") != 0 &&
@@ -153,51 +151,21 @@ int cli_folder(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "petrel: no account called '%s' in %s\n", argv[2], cfg->path);
 		return CLI_USAGE;
 	}
-	for (int i = 3; i < argc; i++)
-		if (!store_folder_valid(argv[i], &cause)) {
-			fprintf(stderr, "petrel: %s\n", cause);
-			free(cause);
-			return CLI_USAGE;
-		}
-	if (strcmp(argv[3], "INBOX") == 0 && strcmp(argv[1], "create") != 0) {
-		fprintf(stderr, "petrel: INBOX cannot be renamed or deleted\n");
-		return CLI_USAGE;
-	}
-	server = strcmp(config_account_type(a), "imap") == 0;
 	if (!(s = output_store_open(cfg, a->name, STORE_WRITE)))
 		return CLI_FAILED;
-	je.folder = argv[3];
-	if (store_begin(s, &cause) == 0) {
-		if (strcmp(argv[1], "create") == 0) {
-			je.op = "folder-create";
-			rc = store_folder_create(s, a->name, argv[3], &cause);
-		} else if (strcmp(argv[1], "rename") == 0) {
-			je.op = "folder-rename";
-			je.arg = argv[4];
-			rc = store_folder_rename(s, a->name, argv[3], argv[4], &cause);
-		} else {
-			je.op = "folder-delete";
-			rc = store_folder_delete(s, a->name, argv[3], &cause);
-		}
-		if (rc == 0 && server)
-			rc = store_journal_append(s, a->name, &je, &cause);
-		{
-			char *late = NULL;  /* the first cause is the one to report */
-			if (store_commit(s, &late) < 0 && rc == 0) {
-				cause = late;
-				late = NULL;
-				rc = -1;
-			}
-			free(late);
-		}
-	}
+	rc = change_folder(s, a, argv[1], argv[3], argc == 5 ? argv[4] : NULL, &cause);
 	store_close(&s);
+	if (rc == -2) {
+		fprintf(stderr, "petrel: %s\n", cause);
+		free(cause);
+		return CLI_USAGE;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "petrel: cannot %s the folder: %s\n", argv[1], cause);
 		free(cause);
 		return CLI_FAILED;
 	}
-	if (server)
+	if (strcmp(config_account_type(a), "imap") == 0)
 		change_replay(cfg, a->name);
 	return CLI_OK;
 }

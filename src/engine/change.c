@@ -433,3 +433,79 @@ out:
 	free(data);
 	return rc;
 }
+
+int change_folder(struct store *s, const struct account *a, const char *op, const char *folder,
+		  const char *new_name, char **cause)
+{
+	struct journal_entry je = { .folder = (char *)folder };
+	bool server = strcmp(config_account_type(a), "imap") == 0;
+	char *late = NULL;
+	int rc = -1;
+
+	if (!store_folder_valid(folder, cause) || (new_name && !store_folder_valid(new_name, cause)))
+		return -2;
+	if (strcmp(op, "create") != 0 && strcmp(folder, "INBOX") == 0) {
+		*cause = xstrdup("INBOX cannot be renamed or deleted");
+		return -2;
+	}
+	if (store_begin(s, cause) < 0)
+		return -1;
+	if (strcmp(op, "create") == 0) {
+		je.op = (char *)"folder-create";
+		rc = store_folder_create(s, a->name, folder, cause);
+	} else if (strcmp(op, "rename") == 0 && new_name) {
+		je.op = (char *)"folder-rename";
+		je.arg = (char *)new_name;
+		rc = store_folder_rename(s, a->name, folder, new_name, cause);
+	} else if (strcmp(op, "delete") == 0) {
+		je.op = (char *)"folder-delete";
+		rc = store_folder_delete(s, a->name, folder, cause);
+	} else {
+		*cause = xasprintf("no folder operation '%s'", op);
+	}
+	if (rc == 0 && server)
+		rc = store_journal_append(s, a->name, &je, cause);
+	/* the first cause is the one to report */
+	if (store_commit(s, &late) < 0 && rc == 0) {
+		*cause = late;
+		late = NULL;
+		rc = -1;
+	}
+	free(late);
+	return rc;
+}
+
+bool engine_op_folder(struct engine_worker *w, const char *text)
+{
+	const struct account *a = engine_worker_account(w);
+	char *copy = xstrdup(text ? text : ""), *folder = strchr(copy, '\n'), *to = NULL;
+	char *cause = NULL, *dir;
+	struct store *st = NULL;
+	bool ok = false;
+
+	if (!folder) {
+		change_post(w, ENGINE_EVENT_ERROR, NULL, xstrdup("a malformed folder command"));
+		goto out;
+	}
+	*folder++ = '\0';
+	if ((to = strchr(folder, '\n')))
+		*to++ = '\0';
+	dir = store_data_dir(a->config, a);
+	st = store_open(dir, STORE_WRITE, &cause);
+	free(dir);
+	if (!st || change_folder(st, a, copy, folder, to && *to ? to : NULL, &cause) < 0) {
+		change_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+		cause = NULL;
+		goto out;
+	}
+	store_close(&st);
+	change_post(w, ENGINE_EVENT_CHANGED, to && *to ? to : folder, NULL);
+	ok = true;
+	if (strcmp(config_account_type(a), "imap") == 0)
+		engine_op_sync(w, NULL, ENGINE_SYNC_REPLAY_ONLY);   /* offline: it waits */
+out:
+	store_close(&st);
+	free(cause);
+	free(copy);
+	return ok;
+}

@@ -50,6 +50,14 @@ void change_result_release(struct change_result *res);
 int change_file_draft(struct store *s, const struct account *a, const char *msg, size_t len,
 		      char **id, char **cause);
 
+/* Creates, renames (to new) or deletes folder of account a in s (opened
+ * STORE_WRITE), op being "create", "rename" or "delete", in one atomic
+ * section, journaled for an IMAP account's server.  Names are checked
+ * (INBOX is neither renamed nor deleted).  0, or -1 with *cause (nothing
+ * changed), -2 with *cause for a name that cannot be. */
+int change_folder(struct store *s, const struct account *a, const char *op, const char *folder,
+		  const char *new_name, char **cause);
+
 /* Takes queued message id out of a's send queue qdir, its text filed in the
  * drafts folder first (change_file_draft), so nothing the user wrote is
  * lost.  0 when done (*cause may say the draft stays local), -1 with *cause,

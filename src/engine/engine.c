@@ -300,6 +300,8 @@ static bool engine_run(struct engine_worker *w, const struct engine_job *job)
 		return engine_op_change(w, job->arg);
 	case ENGINE_CMD_POSTPONE:
 		return engine_op_postpone(w, job->arg);
+	case ENGINE_CMD_FOLDER:
+		return engine_op_folder(w, job->arg);
 	case ENGINE_CMD_SEARCH:
 		return engine_op_search(w, job->arg);
 	case ENGINE_CMD_UNQUEUE:

@@ -24,6 +24,8 @@ enum engine_cmd {
 			     * change_encode (engine/change.h) */
 	ENGINE_CMD_POSTPONE, /* file the message in file arg (a path; left alone) in
 			      * the drafts folder, then send the journal */
+	ENGINE_CMD_FOLDER,  /* "create\nF", "rename\nF\nNEW" or "delete\nF": in the store at
+			     * once, journaled, then the journal sent */
 	ENGINE_CMD_SEARCH,  /* the IMAP server's search: arg "LIMIT\nFOLDER\nQUERY" (FOLDER
 			     * empty: all); FOUND per match (its id), stored header-only */
 	ENGINE_CMD_UNQUEUE, /* take queued message arg (its queue id) back out of the

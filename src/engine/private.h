@@ -27,6 +27,8 @@ bool engine_op_sync(struct engine_worker *w, const char *folder, unsigned flags)
 bool engine_op_fetch_body(struct engine_worker *w, const char *id);
 /* change.c: arg as made by change_encode. */
 bool engine_op_change(struct engine_worker *w, const char *arg);
+/* change.c: ENGINE_CMD_FOLDER. */
+bool engine_op_folder(struct engine_worker *w, const char *arg);
 
 /* POP3 accounts (pop3.c): the sync of folder (NULL or INBOX), and the body
  * of the header-only copy at loc (message id) into store st. */

@@ -71,6 +71,31 @@ tui_expect "the other folder opens" "srv/$O  1/3"
 tui_screen >"$T/s"
 if ! grep -q "^\* *$O" "$T/s"; then t_ok "opening it takes the mark away"
 else t_fail "the mark stayed:"; sed 's/^/    # /' "$T/s"; fi
+
+# folders from the sidebar: create, rename, delete reach the server
+has_box() {  # has_box NAME WANT(0|1) CHECK
+	local n i
+	for i in $(seq 1 100); do
+		n=$($D mailbox list -u alice 2>/dev/null | grep -cx "$1")
+		[ "$n" = "$2" ] && { t_ok "$3"; return; }
+		sleep 0.1
+	done
+	t_fail "$3: Dovecot has $n folders called $1"
+}
+tui_keys c A "New$$" Enter
+has_box "New$$" 1 "A: the server has the new folder"
+tui_expect "A: the sidebar shows it" "New$$"
+tui_keys : "folders.open srv/New$$" Enter
+tui_keys c R C-u "Ren$$" Enter
+has_box "Ren$$" 1 "R: the server has the renamed folder"
+has_box "New$$" 0 "R: and not the old name"
+tui_expect "R: the sidebar shows the new name" "Ren$$"
+tui_keys : "folders.open srv/Ren$$" Enter
+tui_keys c D
+tui_expect "D: asks first" "delete Ren$$ and its 0 messages"
+tui_keys y
+has_box "Ren$$" 0 "D: the server no longer has it"
+tui_keys q
 tui_keys q
 tui_expect "quits" "EXITED 0"
 if [ ! -s "$T/stderr" ]; then t_ok "nothing on stderr"; else t_fail "stderr:"; sed 's/^/    # /' "$T/stderr"; fi

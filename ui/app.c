@@ -278,6 +278,7 @@ void ui_app_sync(struct ui *ui, int count, const char *arg)
 		return;
 	}
 	acc->sync = UI_SYNC_RUNNING;
+	ui->dirty |= UI_DIRTY_SIDEBAR;
 	xstrset(&acc->sync_text, "connecting");
 	ui_message(ui, false, "syncing %s in the background", acc->name);
 }
@@ -500,7 +501,7 @@ static void app_watch_event(struct ui *ui, struct ui_account *acc, size_t i,
 	default:
 		break;
 	}
-	ui->dirty |= UI_DIRTY_STATUS;
+	ui->dirty |= UI_DIRTY_STATUS | UI_DIRTY_SIDEBAR;
 }
 
 /* Starts the watch of every account that has a server and watch = yes. */
@@ -571,6 +572,7 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 	case ENGINE_EVENT_DONE:
 		if (ev->cmd == acc->sync_cmd) {
 			acc->sync = ev->ok ? UI_SYNC_OK : UI_SYNC_FAILED;
+			ui->dirty |= UI_DIRTY_SIDEBAR;
 			if (ev->ok)
 				acc->offline = false;
 			if (ev->ok) {

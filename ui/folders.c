@@ -282,8 +282,19 @@ void ui_folders_draw(struct ui *ui)
 			else
 				snprintf(num, sizeof(num), " %u", f->v[i].total);
 		}
-		if (!f->v[i].folder && ui->accounts[f->v[i].account].offline)
-			snprintf(num, sizeof(num), " offline");
+		if (!f->v[i].folder) {
+			/* the account's state: what its server connection is doing */
+			const struct ui_account *acc = &ui->accounts[f->v[i].account];
+			if (acc->sync == UI_SYNC_RUNNING)
+				snprintf(num, sizeof(num), " syncing");
+			else if (acc->offline)
+				snprintf(num, sizeof(num), " offline");
+			else if (acc->sync == UI_SYNC_FAILED)
+				snprintf(num, sizeof(num), " error");
+			else if (acc->watch_cmd && acc->watch_text &&
+				 strcmp(acc->watch_text, "watching") == 0)
+				snprintf(num, sizeof(num), " live");
+		}
 		nw = (int)strlen(num);
 		if (nw > w / 2)
 			nw = 0;

@@ -30,6 +30,9 @@ tui_expect "the watch syncs the idle folder at start" "$F" 60
 tui_keys : "folders.open srv/$F" Enter
 tui_expect "the folder opens with what the watch fetched" "srv/$F  1/5"
 tui_expect "the status line says the account is watched" "watching"
+tui_screen >"$T/s"
+if grep -q "^srv  *live" "$T/s"; then t_ok "the sidebar marks the account live"
+else t_fail "no live mark:"; sed 's/^/    # /' "$T/s"; fi
 
 python3 - "alice+$F@example.org" "pushed-$$" <<'PY'
 import email.utils, os, smtplib, sys

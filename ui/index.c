@@ -25,6 +25,7 @@ struct ui_index {
 	char *title;         /* sanitized */
 	size_t cursor, top;
 	unsigned unread;
+	bool to_column;      /* Sent or Drafts: To instead of From */
 	/* a server search under way (index.search-server) */
 	unsigned long server_cmd;
 	long server_account;
@@ -118,6 +119,9 @@ void ui_index_open_folder(struct ui *ui, size_t account, const char *folder)
 		ui_change_untag_all(ui, 0, NULL);
 	x->account = (long)account;
 	xstrset(&x->folder, folder);
+	x->to_column = folder &&
+		       (strcmp(folder, config_get(ui->accounts[account].a, OPTION_SENT_FOLDER)) == 0 ||
+			strcmp(folder, config_get(ui->accounts[account].a, OPTION_DRAFTS_FOLDER)) == 0);
 	free(x->base);
 	x->base = store_folder_query(ui->accounts[account].a->name, folder);
 	FREE_NULL(x->limit);
@@ -286,7 +290,12 @@ static void index_draw_row(struct ui *ui, int y, const struct ui_row *r, bool cu
 	used += datew + 1;
 	ui_draw_fill(y, x + used - 1, 1, base);
 	fromw = w / 5 < 8 ? 8 : w / 5 > 24 ? 24 : w / 5;
-	ui_draw_str(y, x + used, fromw, r->from, base, true);
+	if (ui->index->to_column) {
+		int tw = ui_draw_str(y, x + used, fromw, "To ", base, false);
+		ui_draw_str(y, x + used + tw, fromw - tw, r->to ? r->to : "", base, true);
+	} else {
+		ui_draw_str(y, x + used, fromw, r->from, base, true);
+	}
 	used += fromw + 1;
 	ui_draw_fill(y, x + used - 1, 1, base);
 	ui_draw_str(y, x + used, w - used - sizew - 1, r->subject, base, true);
@@ -558,6 +567,7 @@ static void index_search_all_done(struct ui *ui, const char *text, void *arg)
 	xstrset(&x->base, text);
 	ui_change_untag_all(ui, 0, NULL);
 	FREE_NULL(x->folder);
+	x->to_column = false;
 	FREE_NULL(x->limit);
 	safe = sanitize_line(text);
 	free(x->title);
@@ -684,6 +694,7 @@ bool ui_index_event(struct ui *ui, const struct engine_event *ev)
 	strbuf_release(&q);
 	ui_change_untag_all(ui, 0, NULL);
 	FREE_NULL(x->folder);
+	x->to_column = false;
 	FREE_NULL(x->limit);
 	safe = sanitize_line(x->server_query ? x->server_query : "");
 	free(x->title);

@@ -204,6 +204,7 @@ struct ui_row {
 	char *id, *path, *account, *folder;
 	char *thread;           /* thread mode: the notmuch thread id; else NULL */
 	char *from, *subject;   /* decoded and sanitized, ready to draw */
+	char *to;               /* the same for To (shown in Sent and Drafts) */
 	time_t date;
 	off_t size;
 	unsigned flags;

@@ -35,6 +35,7 @@ static void rows_row_release(struct ui_row *r)
 	free(r->folder);
 	free(r->thread);
 	free(r->from);
+	free(r->to);
 	free(r->subject);
 }
 
@@ -98,6 +99,7 @@ static void rows_collect(const struct store_msg *m, void *arg)
 	row->account = xstrdup(m->account ? m->account : "");
 	row->folder = xstrdup(m->folder ? m->folder : "");
 	row->from = ui_from_name(m->from);
+	row->to = ui_from_name(m->to);
 	row->subject = ui_header_text(m->subject);
 	row->date = m->date;
 	row->size = m->size;

@@ -116,6 +116,7 @@ tui_keys P
 tui_expect "P: postponed into Drafts" "postponed into srv/Drafts" 20
 tui_keys : "folders.open srv/Drafts" Enter
 tui_expect "Drafts has the cancelled message" "offline $TAG"
+tui_expect "Drafts shows whom it is to, not who wrote it" "To bob@example."
 tui_expect "Drafts has the postponed draft too" "srv/Drafts  1/2"
 # q in the review screen asks before it discards
 tui_keys m

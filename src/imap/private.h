@@ -17,6 +17,7 @@ struct imap_session {
 	unsigned round_trips;
 	bool compressed;    /* COMPRESS=DEFLATE is active */
 	bool qresync;       /* ENABLE QRESYNC done: expunges come as VANISHED */
+	bool qresync_refused; /* the server refused ENABLE QRESYNC: not asked again */
 };
 
 /* The server's last response text, for messages; never NULL. */

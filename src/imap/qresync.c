@@ -75,8 +75,10 @@ static int imap_qresync_send(struct imap_session *s, const char *select)
 			s->qresync = true;
 		else if (rc == MAILIMAP_ERROR_STREAM || rc == MAILIMAP_ERROR_PARSE)
 			return rc;
-		else
+		else {
 			log_debug("imap: ENABLE QRESYNC refused: %s", imap_session_said(s));
+			s->qresync_refused = true;
+		}
 		s->imap->imap_tag = select_tag;
 	}
 	if (s->imap->imap_selection_info)
@@ -182,6 +184,8 @@ int imap_qresync_select(struct imap_session *s, const char *folder, uint32_t uid
 	int rc;
 
 	memset(q, 0, sizeof(*q));
+	if (s->qresync_refused)
+		return 0;   /* once per session is enough: the plain way, at once */
 	strbuf_addstr(&cmd, "SELECT ");
 	if (!imap_qresync_quote(folder, &cmd)) {
 		strbuf_release(&cmd);

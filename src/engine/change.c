@@ -260,16 +260,6 @@ bool change_decode(const char *text, enum change_op *op, const char **arg, char 
 	return found && *n > 0;
 }
 
-static void change_post(struct engine_worker *w, enum engine_event_type type,
-			const char *folder, char *text)
-{
-	struct engine_event *ev = engine_event_new(w, type);
-
-	ev->folder = folder ? xstrdup(folder) : NULL;
-	ev->text = text;
-	engine_post(w, ev);
-}
-
 /* Remembers folder (once) for the CHANGED events after the commit. */
 static void change_note_folder(char ***v, size_t *n, const char *folder)
 {
@@ -291,7 +281,7 @@ bool engine_op_change(struct engine_worker *w, const char *text)
 	bool replay = false, ok = false;
 
 	if (!text || !change_decode(text, &op, &arg, &buf, &ids, &n)) {
-		change_post(w, ENGINE_EVENT_ERROR, NULL, xstrdup("a malformed change command"));
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, xstrdup("a malformed change command"));
 		goto out;
 	}
 	dir = store_data_dir(a->config, a);
@@ -301,7 +291,7 @@ bool engine_op_change(struct engine_worker *w, const char *text)
 	 * one commit for many messages, so readers reopen once, and a burst of
 	 * commits never outruns a reader's snapshot */
 	if (!st || store_begin(st, &cause) < 0) {
-		change_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, cause);
 		cause = NULL;
 		goto out;
 	}
@@ -309,7 +299,7 @@ bool engine_op_change(struct engine_worker *w, const char *text)
 		struct change_result res;
 
 		if (change_apply(st, a->config, ids[i], op, arg, &res, &cause) < 0) {
-			change_post(w, ENGINE_EVENT_ERROR, NULL,
+			engine_post_text(w, ENGINE_EVENT_ERROR, NULL,
 				    xasprintf("cannot change a message: %s", cause));
 			FREE_NULL(cause);
 			failed++;
@@ -318,7 +308,7 @@ bool engine_op_change(struct engine_worker *w, const char *text)
 		if (strcmp(res.account, a->name) != 0) {
 			/* applied and journaled for its own account, whose next
 			 * sync sends it; only this account's journal is replayed */
-			change_post(w, ENGINE_EVENT_ERROR, NULL,
+			engine_post_text(w, ENGINE_EVENT_ERROR, NULL,
 				    xasprintf("a message of account %s was changed through %s; "
 					      "it reaches the server at %s's next sync",
 					      res.account, a->name, res.account));
@@ -330,7 +320,7 @@ bool engine_op_change(struct engine_worker *w, const char *text)
 		change_result_release(&res);
 	}
 	if (store_commit(st, &cause) < 0) {
-		change_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, cause);
 		cause = NULL;
 		failed = n;
 	}
@@ -338,7 +328,7 @@ bool engine_op_change(struct engine_worker *w, const char *text)
 	 * and other writers are not held while the server is slow */
 	store_close(&st);
 	for (size_t i = 0; i < n_folders; i++)
-		change_post(w, ENGINE_EVENT_CHANGED, folders[i], NULL);
+		engine_post_text(w, ENGINE_EVENT_CHANGED, folders[i], NULL);
 	ok = failed == 0;
 	if (replay && !engine_op_sync(w, NULL, ENGINE_SYNC_REPLAY_ONLY))
 		ok = false;
@@ -484,7 +474,7 @@ bool engine_op_folder(struct engine_worker *w, const char *text)
 	bool ok = false;
 
 	if (!folder) {
-		change_post(w, ENGINE_EVENT_ERROR, NULL, xstrdup("a malformed folder command"));
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, xstrdup("a malformed folder command"));
 		goto out;
 	}
 	*folder++ = '\0';
@@ -494,12 +484,12 @@ bool engine_op_folder(struct engine_worker *w, const char *text)
 	st = store_open(dir, STORE_WRITE, &cause);
 	free(dir);
 	if (!st || change_folder(st, a, copy, folder, to && *to ? to : NULL, &cause) < 0) {
-		change_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, cause);
 		cause = NULL;
 		goto out;
 	}
 	store_close(&st);
-	change_post(w, ENGINE_EVENT_CHANGED, to && *to ? to : folder, NULL);
+	engine_post_text(w, ENGINE_EVENT_CHANGED, to && *to ? to : folder, NULL);
 	ok = true;
 	if (strcmp(config_account_type(a), "imap") == 0)
 		engine_op_sync(w, NULL, ENGINE_SYNC_REPLAY_ONLY);   /* offline: it waits */

@@ -16,16 +16,6 @@
 
 #define DRAFT_MAX (64u << 20)
 
-static void draft_post(struct engine_worker *w, enum engine_event_type type, const char *folder,
-		       char *text)
-{
-	struct engine_event *ev = engine_event_new(w, type);
-
-	ev->folder = folder ? xstrdup(folder) : NULL;
-	ev->text = text;
-	engine_post(w, ev);
-}
-
 /* Opens the account's store for writing; NULL after an ERROR event. */
 static struct store *draft_store(struct engine_worker *w)
 {
@@ -35,7 +25,7 @@ static struct store *draft_store(struct engine_worker *w)
 
 	free(dir);
 	if (!st)
-		draft_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, cause);
 	return st;
 }
 
@@ -45,7 +35,7 @@ static void draft_done(struct engine_worker *w)
 {
 	const struct account *a = engine_worker_account(w);
 
-	draft_post(w, ENGINE_EVENT_CHANGED, config_get(a, OPTION_DRAFTS_FOLDER), NULL);
+	engine_post_text(w, ENGINE_EVENT_CHANGED, config_get(a, OPTION_DRAFTS_FOLDER), NULL);
 	if (strcmp(config_account_type(a), "imap") == 0)
 		engine_op_sync(w, NULL, ENGINE_SYNC_REPLAY_ONLY);
 }
@@ -59,7 +49,7 @@ bool engine_op_postpone(struct engine_worker *w, const char *path)
 	int rc;
 
 	if (!path || !(msg = store_read_file(path, DRAFT_MAX, &len, &cause))) {
-		draft_post(w, ENGINE_EVENT_ERROR, NULL,
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL,
 			   cause ? cause : xstrdup("no draft file was given"));
 		return false;
 	}
@@ -71,12 +61,12 @@ bool engine_op_postpone(struct engine_worker *w, const char *path)
 	store_close(&st);
 	free(msg);
 	if (rc < 0) {
-		draft_post(w, ENGINE_EVENT_ERROR, NULL, xasprintf("not postponed: %s", cause));
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, xasprintf("not postponed: %s", cause));
 		free(cause);
 		return false;
 	}
 	if (rc > 0)
-		draft_post(w, ENGINE_EVENT_ERROR, NULL,
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL,
 			   xasprintf("the draft is kept here but will not reach the server: %s",
 				     cause));
 	free(cause);
@@ -101,22 +91,22 @@ bool engine_op_unqueue(struct engine_worker *w, const char *id)
 	switch (rc) {
 	case 0:
 		if (cause)
-			draft_post(w, ENGINE_EVENT_ERROR, NULL,
+			engine_post_text(w, ENGINE_EVENT_ERROR, NULL,
 				   xasprintf("the message is back in the drafts folder here, but will "
 					     "not reach the server: %s", cause));
 		draft_done(w);
 		free(cause);
 		return true;
 	case -2:
-		draft_post(w, ENGINE_EVENT_ERROR, NULL,
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL,
 			   xstrdup("it is being sent right now; try again in a moment"));
 		break;
 	case -3:
-		draft_post(w, ENGINE_EVENT_ERROR, NULL,
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL,
 			   xstrdup("it was sent already; only its Sent copy waits"));
 		break;
 	default:
-		draft_post(w, ENGINE_EVENT_ERROR, NULL, xasprintf("not cancelled: %s", cause));
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, xasprintf("not cancelled: %s", cause));
 		break;
 	}
 	free(cause);

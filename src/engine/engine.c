@@ -200,6 +200,16 @@ struct engine_event *engine_event_new(struct engine_worker *w, enum engine_event
 	return engine_event_for(w, w->current ? w->current->id : 0, type);
 }
 
+void engine_post_text(struct engine_worker *w, enum engine_event_type type, const char *folder,
+		      char *text)
+{
+	struct engine_event *ev = engine_event_new(w, type);
+
+	ev->folder = folder ? xstrdup(folder) : NULL;
+	ev->text = text;
+	engine_post(w, ev);
+}
+
 const struct account *engine_worker_account(const struct engine_worker *w)
 {
 	return w->account;

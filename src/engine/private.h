@@ -12,6 +12,10 @@ struct engine_worker;
 void engine_post(struct engine_worker *w, struct engine_event *ev);
 /* A new event of type for the worker's current command (caller fills the rest). */
 struct engine_event *engine_event_new(struct engine_worker *w, enum engine_event_type type);
+/* Posts an event of type for the current command with folder (copied; may
+ * be NULL) and text (taken; may be NULL). */
+void engine_post_text(struct engine_worker *w, enum engine_event_type type, const char *folder,
+		      char *text);
 const struct account *engine_worker_account(const struct engine_worker *w);
 struct net_cancel *engine_worker_cancel(const struct engine_worker *w);
 /* For a watch: triggered when another command of the account was queued.

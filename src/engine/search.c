@@ -20,16 +20,6 @@ struct search_ctx {
 	unsigned found;
 };
 
-static void search_post(struct engine_worker *w, enum engine_event_type type, const char *folder,
-			char *text)
-{
-	struct engine_event *ev = engine_event_new(w, type);
-
-	ev->folder = folder ? xstrdup(folder) : NULL;
-	ev->text = text;
-	engine_post(w, ev);
-}
-
 static void search_found(const char *path, void *arg)
 {
 	struct search_ctx *c = arg;
@@ -37,7 +27,7 @@ static void search_found(const char *path, void *arg)
 
 	if (store_message_info(c->st, path, &info) < 0 || !info.id)
 		return;
-	search_post(c->w, ENGINE_EVENT_FOUND, c->folder, info.id);
+	engine_post_text(c->w, ENGINE_EVENT_FOUND, c->folder, info.id);
 	c->found++;
 }
 
@@ -56,14 +46,14 @@ bool engine_op_search(struct engine_worker *w, const char *arg)
 	folder = strchr(copy, '\n');
 	query = folder ? strchr(folder + 1, '\n') : NULL;
 	if (!query) {
-		search_post(w, ENGINE_EVENT_ERROR, NULL, xstrdup("a malformed search command"));
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, xstrdup("a malformed search command"));
 		goto out;
 	}
 	*folder++ = '\0';
 	*query++ = '\0';
 	limit = strtoul(copy, NULL, 10);
 	if (strcmp(config_account_type(a), "imap") != 0) {
-		search_post(w, ENGINE_EVENT_ERROR, NULL,
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL,
 			    xasprintf("account %s has no IMAP server to search (only IMAP "
 				      "servers search; the local search has what is here)", a->name));
 		goto out;
@@ -80,7 +70,7 @@ bool engine_op_search(struct engine_worker *w, const char *arg)
 	c.st = store_open(dir, STORE_WRITE, &cause);
 	free(dir);
 	if (!c.st || imap_list_folders(s, &folders, &n, &cause) < 0) {
-		search_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+		engine_post_text(w, ENGINE_EVENT_ERROR, NULL, cause);
 		cause = NULL;
 		goto out;
 	}
@@ -96,26 +86,26 @@ bool engine_op_search(struct engine_worker *w, const char *arg)
 			continue;
 		any = true;
 		c.folder = folders[i].local;
-		search_post(w, ENGINE_EVENT_PROGRESS, folders[i].local, NULL);
+		engine_post_text(w, ENGINE_EVENT_PROGRESS, folders[i].local, NULL);
 		rc = imap_search_folder(s, c.st, a->name, &folders[i], query, (unsigned)limit,
 					search_found, &c, &cause);
 		if (rc == -2) {
-			search_post(w, ENGINE_EVENT_ERROR, NULL, cause);
+			engine_post_text(w, ENGINE_EVENT_ERROR, NULL, cause);
 			cause = NULL;
 			ok = false;
 			break;
 		}
 		if (rc < 0) {
-			search_post(w, ENGINE_EVENT_ERROR, folders[i].local,
+			engine_post_text(w, ENGINE_EVENT_ERROR, folders[i].local,
 				    xasprintf("%s: %s", folders[i].local, cause));
 			FREE_NULL(cause);
 			ok = false;
 		}
 		if (c.found > before)
-			search_post(w, ENGINE_EVENT_CHANGED, folders[i].local, NULL);
+			engine_post_text(w, ENGINE_EVENT_CHANGED, folders[i].local, NULL);
 	}
 	if (*folder && !any) {
-		search_post(w, ENGINE_EVENT_ERROR, folder,
+		engine_post_text(w, ENGINE_EVENT_ERROR, folder,
 			    xasprintf("the server has no folder '%s'", folder));
 		ok = false;
 	}

@@ -36,6 +36,17 @@ const char *store_mail_dir(const struct store *s)
 	return s->mail_dir;
 }
 
+/* Whether the file system of the store has less than STORE_MIN_FREE bytes
+ * left for its users. */
+#define STORE_MIN_FREE (1ull << 20)
+static bool store_disk_full(const struct store *s)
+{
+	struct statvfs vfs;
+
+	return statvfs(s->mail_dir, &vfs) == 0 && !(vfs.f_flag & ST_RDONLY) &&
+	       (unsigned long long)vfs.f_bavail * vfs.f_frsize < STORE_MIN_FREE;
+}
+
 char *store_status_text(struct store *s, notmuch_status_t st)
 {
 	const char *extra = s->db ? notmuch_database_status_string(s->db) : NULL;
@@ -46,7 +57,7 @@ char *store_status_text(struct store *s, notmuch_status_t st)
 	if (st == NOTMUCH_STATUS_XAPIAN_EXCEPTION && statvfs(s->mail_dir, &vfs) == 0) {
 		if (vfs.f_flag & ST_RDONLY)
 			why = " (the store is on a read-only file system)";
-		else if ((unsigned long long)vfs.f_bavail * vfs.f_frsize < (1ull << 20))
+		else if (store_disk_full(s))
 			why = " (the disk holding the store is full: no space left)";
 	}
 	return xasprintf("%s%s%s%s", notmuch_status_to_string(st), extra ? ": " : "",
@@ -115,16 +126,6 @@ fail:
 	return NULL;
 }
 
-/* Whether the file system of the store has less than STORE_MIN_FREE bytes
- * left for its users. */
-#define STORE_MIN_FREE (1ull << 20)
-static bool store_disk_full(const struct store *s)
-{
-	struct statvfs vfs;
-
-	return statvfs(s->mail_dir, &vfs) == 0 && !(vfs.f_flag & ST_RDONLY) &&
-	       (unsigned long long)vfs.f_bavail * vfs.f_frsize < STORE_MIN_FREE;
-}
 
 /* Forgets the files delivered since the index was last saved; with undo,
  * removes them. */

@@ -85,6 +85,8 @@ const struct ui_action ui_actions[] = {
 	A("index.reply-all", INDEX, ui_compose_reply_all, NULL,
 	  "reply to the sender and every other recipient"),
 	A("index.forward", INDEX, ui_compose_forward, NULL, "forward the message"),
+	A("index.resume", INDEX, ui_compose_resume, NULL,
+	  "take a postponed draft up again (sending or postponing it replaces the old one)"),
 	A("index.tag", INDEX, ui_change_tag, NULL, "tag the message, or untag it"),
 	A("index.tag-pattern", INDEX, ui_change_tag_pattern, "QUERY",
 	  "tag every message of the list matching a query (notmuch syntax)"),
@@ -124,6 +126,8 @@ const struct ui_action ui_actions[] = {
 	A("pager.reply-all", PAGER, ui_compose_reply_all, NULL,
 	  "reply to the sender and every other recipient"),
 	A("pager.forward", PAGER, ui_compose_forward, NULL, "forward the message"),
+	A("pager.resume", PAGER, ui_compose_resume, NULL,
+	  "take a postponed draft up again (sending or postponing it replaces the old one)"),
 
 	A("compose.send", COMPOSE, ui_compose_send, NULL,
 	  "send the message (it goes into the queue; delivered in the background)"),

@@ -24,6 +24,7 @@
 
 #include "cli/cli.h"
 #include "core/util.h"
+#include "engine/change.h"
 #include "mime/compose.h"
 #include "mime/mime.h"
 #include "ui/private.h"
@@ -39,6 +40,7 @@ struct compose_job {
 	char *qid;        /* send: the queue id */
 	char *dir;        /* postpone: the draft's directory, removed when filed */
 	char *error;      /* sanitized: the last ERROR for it */
+	char *resumed;    /* postpone: the old draft, dropped once this one is filed */
 	bool offline;     /* the server could not be reached (postpone: filed here) */
 	struct compose_job *next;
 };
@@ -51,6 +53,7 @@ struct ui_compose {
 	size_t len;
 	size_t cursor;        /* over the attachments */
 	enum ui_view back;    /* where to return */
+	char *resumed;        /* the id of the postponed draft this one resumes */
 	struct compose_job *jobs;
 };
 
@@ -87,6 +90,7 @@ static void compose_close(struct ui *ui, bool remove)
 	FREE_NULL(c->dir);
 	FREE_NULL(c->path);
 	FREE_NULL(c->text);
+	FREE_NULL(c->resumed);
 	c->len = c->cursor = 0;
 	if (c->open) {
 		c->open = false;
@@ -117,8 +121,10 @@ void ui_compose_free(struct ui *ui)
 		free(j->qid);
 		free(j->dir);
 		free(j->error);
+		free(j->resumed);
 		free(j);
 	}
+	free(c->resumed);
 	free(c->dir);
 	free(c->path);
 	free(c->text);
@@ -223,22 +229,34 @@ static void compose_edit(struct ui *ui)
 	ui->dirty |= UI_DIRTY_ALL;
 }
 
-/* Starts composing draft (malloc'd, taken) for account. */
-static void compose_start(struct ui *ui, size_t account, char *draft)
+/* A private directory for a draft (malloc'd path), or NULL with a message. */
+static char *compose_mkdir(struct ui *ui)
+{
+	const char *t = getenv("TMPDIR");
+	char *dir = xasprintf("%s/petrel-draft-XXXXXX", t && *t ? t : "/tmp");
+
+	if (!mkdtemp(dir)) {
+		ui_message(ui, true, "cannot make a directory for the draft: %s", strerror(errno));
+		FREE_NULL(dir);
+	}
+	return dir;
+}
+
+/* Starts composing draft (malloc'd, taken) for account, in dir (taken; NULL:
+ * a new one). */
+static void compose_start_in(struct ui *ui, size_t account, char *dir, char *draft)
 {
 	struct ui_compose *c = ui->compose;
-	const char *t = getenv("TMPDIR");
-	char *dir;
 
 	if (c->open || c->path) {
 		ui_message(ui, true, "a draft is open already: send, postpone or cancel it first");
 		free(draft);
+		if (dir)
+			compose_rmdir(dir);
+		free(dir);
 		return;
 	}
-	dir = xasprintf("%s/petrel-draft-XXXXXX", t && *t ? t : "/tmp");
-	if (!mkdtemp(dir)) {
-		ui_message(ui, true, "cannot make a directory for the draft: %s", strerror(errno));
-		free(dir);
+	if (!dir && !(dir = compose_mkdir(ui))) {
 		free(draft);
 		return;
 	}
@@ -253,6 +271,27 @@ static void compose_start(struct ui *ui, size_t account, char *draft)
 		return;
 	}
 	compose_edit(ui);
+}
+
+static void compose_start(struct ui *ui, size_t account, char *draft)
+{
+	compose_start_in(ui, account, NULL, draft);
+}
+
+/* The old draft goes once its successor is queued or filed. */
+static void compose_drop(struct ui *ui, size_t account, const char *id)
+{
+	const char *ids[1] = { id };
+	char *cause = NULL, *arg = change_encode(CHANGE_DROP_DRAFT, NULL, ids, 1, &cause);
+
+	if (!arg || !engine_submit(ui->engine, ui->accounts[account].a->name, ENGINE_CMD_CHANGE,
+				   arg, 0, ENGINE_PRIO_INTERACTIVE, &cause)) {
+		char *safe = sanitize_line(cause ? cause : "");
+		ui_message(ui, true, "the old draft stays in the drafts folder: %s", safe);
+		free(safe);
+	}
+	free(cause);
+	free(arg);
 }
 
 /* The account to write from: the one shown, else the first with an email. */
@@ -352,6 +391,57 @@ static void compose_answer(struct ui *ui, int mode)
 	if (partial && ui->compose->path)
 		ui_message(ui, false, "its body is not downloaded yet, so the draft has no quote of "
 			   "it (open the message first to fetch it)");
+}
+
+void ui_compose_resume(struct ui *ui, int count, const char *arg)
+{
+	size_t account, len;
+	bool partial;
+	const struct ui_row *r = ui->view == UI_VIEW_PAGER ? ui_index_find(ui, ui_pager_id(ui, NULL))
+							   : ui_index_current(ui);
+	char *orig, *cause = NULL, *draft, *dir, *id;
+
+	if (!r) {
+		ui_message(ui, true, "no message here");
+		return;
+	}
+	if (!(r->flags & UI_ROW_DRAFT) &&
+	    strcmp(r->folder, config_get(ui->accounts[ui_app_account(ui, r->account) >= 0
+						      ? (size_t)ui_app_account(ui, r->account)
+						      : 0].a, OPTION_DRAFTS_FOLDER)) != 0) {
+		ui_message(ui, true, "not a draft: this resumes what was postponed (the drafts folder)");
+		return;
+	}
+	id = xstrdup(r->id);
+	if (!(orig = compose_original(ui, &account, &len, &partial))) {
+		free(id);
+		return;
+	}
+	if (partial) {
+		ui_message(ui, true, "the draft's body is not downloaded yet: open it first");
+		free(orig);
+		free(id);
+		return;
+	}
+	if (!(dir = compose_mkdir(ui))) {
+		free(orig);
+		free(id);
+		return;
+	}
+	draft = compose_draft_resume(orig, len, dir, &cause);
+	free(orig);
+	if (!draft) {
+		compose_rmdir(dir);
+		free(dir);
+		free(id);
+		compose_cause(ui, "cannot resume the draft", cause);
+		return;
+	}
+	compose_start_in(ui, account, dir, draft);
+	if (ui->compose->path)
+		ui->compose->resumed = id;
+	else
+		free(id);
 }
 
 void ui_compose_reply(struct ui *ui, int count, const char *arg)
@@ -855,6 +945,8 @@ void ui_compose_send(struct ui *ui, int count, const char *arg)
 	}
 	free(qdir);
 	free(msg);
+	if (c->resumed)
+		compose_drop(ui, c->account, c->resumed);
 	compose_close(ui, true);
 	ui_queue_changed(ui);
 	cmd = engine_submit(ui->engine, a->name, ENGINE_CMD_SEND, qid, 0, ENGINE_PRIO_INTERACTIVE,
@@ -899,8 +991,13 @@ void ui_compose_postpone(struct ui *ui, int count, const char *arg)
 		compose_cause(ui, "not postponed", cause);
 		return;
 	}
-	compose_job_add(ui, cmd, true)->dir = c->dir;
+	{
+		struct compose_job *j = compose_job_add(ui, cmd, true);
+		j->dir = c->dir;
+		j->resumed = c->resumed;
+	}
 	c->dir = NULL;   /* the job removes it once the draft is filed */
+	c->resumed = NULL;
 	compose_close(ui, false);
 	ui_message(ui, false, "postponing the draft");
 }
@@ -944,6 +1041,8 @@ bool ui_compose_event(struct ui *ui, const struct engine_event *ev)
 		char *folder = sanitize_line(drafts);
 		if (ev->ok) {
 			compose_rmdir(j->dir);
+			if (j->resumed)
+				compose_drop(ui, j->account, j->resumed);
 			ui_message(ui, !!j->error, "postponed into %s/%s%s%s%s",
 				   ui->accounts[j->account].name, folder, j->error ? ": " : "",
 				   j->error ? j->error : "",
@@ -980,6 +1079,7 @@ bool ui_compose_event(struct ui *ui, const struct engine_event *ev)
 	free(j->qid);
 	free(j->dir);
 	free(j->error);
+	free(j->resumed);
 	free(j);
 	return true;
 }

@@ -574,6 +574,7 @@ void ui_compose_draw(struct ui *ui);
 void ui_compose_describe(struct ui *ui, char *buf, size_t size);
 void ui_compose_mail(struct ui *ui, int count, const char *arg);
 void ui_compose_reply(struct ui *ui, int count, const char *arg);
+void ui_compose_resume(struct ui *ui, int count, const char *arg);
 void ui_compose_reply_all(struct ui *ui, int count, const char *arg);
 void ui_compose_forward(struct ui *ui, int count, const char *arg);
 void ui_compose_send(struct ui *ui, int count, const char *arg);

@@ -20,7 +20,7 @@
 #include "mime/mime.h"
 
 /* Sends the journal to account's server; prints what happened. */
-static void change_replay(struct config *cfg, const char *account)
+void cli_change_replay(struct config *cfg, const char *account)
 {
 	char *why = output_engine_run(cfg, account, ENGINE_CMD_SYNC, NULL,
 				      ENGINE_SYNC_REPLAY_ONLY, NULL);
@@ -60,7 +60,7 @@ static int change_run(struct cli_ctx *ctx, const char *id, const char *what,
 	}
 	store_close(&s);
 	if (res.journaled)
-		change_replay(cfg, res.account);
+		cli_change_replay(cfg, res.account);
 	change_result_release(&res);
 	return CLI_OK;
 }
@@ -166,6 +166,6 @@ int cli_folder(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_FAILED;
 	}
 	if (strcmp(config_account_type(a), "imap") == 0)
-		change_replay(cfg, a->name);
+		cli_change_replay(cfg, a->name);
 	return CLI_OK;
 }

@@ -56,6 +56,10 @@ int cli_compose(struct cli_ctx *ctx, int argc, char **argv);
 int cli_reply(struct cli_ctx *ctx, int argc, char **argv);
 int cli_forward(struct cli_ctx *ctx, int argc, char **argv);
 
+/* Sends account's journal to its server now (a replay-only sync); when it
+ * cannot, says the change waits for the next sync.  In change.c. */
+void cli_change_replay(struct config *cfg, const char *account);
+
 /* Runs the user's editor on the file at path and waits for it: $VISUAL,
  * else $EDITOR, else vi, split into words (quotes group them) and run with
  * execvp, no shell; ^C goes to the editor meanwhile.  Returns 0 when it

@@ -422,61 +422,32 @@ static void compose_opts_release(struct compose_opts *o)
 static char *compose_load(struct cli_ctx *ctx, const char *id, char **account, size_t *len);
 
 /* Drops the journal's pending upload of draft id (nothing to upload now). */
-static void compose_drop_upload(struct store *s, const char *account, const char *id)
-{
-	struct journal_entry *v = NULL;
-	size_t n = 0;
-	bool *keep, any = false;
-	char *cause = NULL;
-
-	if (store_journal_load(s, account, &v, &n, NULL, &cause) < 0 || n == 0)
-		goto out;
-	keep = xcalloc(n, sizeof(*keep));
-	for (size_t i = 0; i < n; i++) {
-		keep[i] = !(strcmp(v[i].op, "append") == 0 && v[i].file &&
-			    strcmp(v[i].file, id) == 0);
-		any |= !keep[i];
-	}
-	if (any && store_journal_rewrite(s, account, v, keep, n, &cause) < 0)
-		fprintf(stderr, "petrel: %s\n", cause);
-	free(keep);
-out:
-	free(cause);
-	store_journal_free(&v, n);
-}
-
 /* Takes the draft out of the drafts folder once it is sent or postponed
- * again.  One the server has too is deleted as petrel delete does it (to
- * trash-folder, by default); one still waiting for its upload just goes. */
+ * again (CHANGE_DROP_DRAFT: one the server has is deleted as petrel delete
+ * does it, to trash-folder by default; one still waiting for its upload
+ * just goes). */
 static void compose_drop_draft(struct cli_ctx *ctx, const char *id)
 {
-	struct store *s = output_store_open(cli_config(ctx), NULL, STORE_WRITE);
-	struct store_location loc = { 0 };
+	struct config *cfg = cli_config(ctx);
+	struct store *s = output_store_open(cfg, NULL, STORE_WRITE);
+	struct change_result res = { 0 };
 	char *cause = NULL;
-	bool on_server = false;
+	int rc;
 
 	if (!s)
 		return;
-	if (store_locate(s, id, &loc, &cause) < 0) {
-		FREE_NULL(cause);  /* gone already */
-	} else if (loc.uid) {
-		on_server = true;
-	} else if (store_begin(s, &cause) < 0 || store_remove_file(s, loc.path, &cause) < 0 ||
-		   store_commit(s, &cause) < 0) {
-		fprintf(stderr, "petrel: the old draft stays in %s: %s\n", loc.folder, cause);
-	} else {
-		compose_drop_upload(s, loc.account, strncmp(id, "id:", 3) == 0 ? id + 3 : id);
+	rc = change_apply(s, cfg, id, CHANGE_DROP_DRAFT, NULL, &res, &cause);
+	store_close(&s);
+	if (rc == -1) {
+		char *safe = sanitize_line(cause);
+		fprintf(stderr, "petrel: the old draft is still in the drafts folder (%s); "
+			"petrel delete %s removes it\n", safe, id);
+		free(safe);
+	} else if (rc == 0 && res.journaled) {
+		cli_change_replay(cfg, res.account);
 	}
 	free(cause);
-	store_location_release(&loc);
-	store_close(&s);  /* petrel delete opens the store itself */
-	if (on_server) {
-		char *argv[] = { (char *)"delete", (char *)id, NULL };
-
-		if (cli_delete(ctx, 2, argv) != CLI_OK)
-			fprintf(stderr, "petrel: the old draft is still in the drafts folder; "
-				"petrel delete %s removes it\n", id);
-	}
+	change_result_release(&res);
 }
 
 /* compose --resume ID: a postponed draft back in the editor. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/log.h"
 #include "core/util.h"
 #include "engine/private.h"
 
@@ -117,6 +118,31 @@ static int change_delete_apply(struct store *s, const struct store_location *loc
 	return 0;
 }
 
+/* The journal's pending upload of draft id goes too (best effort: the
+ * worst left is a draft the server gets once more). */
+static void change_drop_upload(struct store *s, const char *account, const char *id)
+{
+	struct journal_entry *v = NULL;
+	size_t n = 0;
+	bool *keep, any = false;
+	char *cause = NULL;
+
+	if (store_journal_load(s, account, &v, &n, NULL, &cause) < 0 || n == 0)
+		goto out;
+	keep = xcalloc(n, sizeof(*keep));
+	for (size_t i = 0; i < n; i++) {
+		keep[i] = !(strcmp(v[i].op, "append") == 0 && v[i].file &&
+			    strcmp(v[i].file, id) == 0);
+		any |= !keep[i];
+	}
+	if (any && store_journal_rewrite(s, account, v, keep, n, &cause) < 0)
+		log_debug("change: the upload of %s stays in the journal: %s", id, cause);
+	free(keep);
+out:
+	free(cause);
+	store_journal_free(&v, n);
+}
+
 int change_apply(struct store *s, const struct config *cfg, const char *id, enum change_op op,
 		 const char *arg, struct change_result *res, char **cause)
 {
@@ -152,6 +178,16 @@ int change_apply(struct store *s, const struct config *cfg, const char *id, enum
 		rc = arg ? change_to_folder_apply(s, &loc, arg, true, &je, cause) : -1;
 		if (!arg)
 			*cause = xstrdup("no folder to copy to");
+		break;
+	case CHANGE_DROP_DRAFT:
+		if (loc.uid) {
+			rc = change_delete_apply(s, &loc, a, &je, &moved_to, cause);
+		} else {
+			rc = store_remove_file(s, loc.path, cause);
+			if (rc == 0)
+				change_drop_upload(s, loc.account,
+						   strncmp(id, "id:", 3) == 0 ? id + 3 : id);
+		}
 		break;
 	}
 	if (rc == 0 && server && je.op) {
@@ -197,7 +233,7 @@ void change_result_release(struct change_result *res)
 
 static const char *const change_op_names[] = {
 	[CHANGE_FLAGS] = "flags", [CHANGE_MOVE] = "move", [CHANGE_DELETE] = "delete",
-	[CHANGE_COPY] = "copy",
+	[CHANGE_COPY] = "copy", [CHANGE_DROP_DRAFT] = "drop-draft",
 };
 
 /* The text is "OP ARG\nID\nID...": ARG (flags or a folder name) has no

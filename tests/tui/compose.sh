@@ -118,6 +118,12 @@ tui_keys : "folders.open srv/Drafts" Enter
 tui_expect "Drafts has the cancelled message" "offline $TAG"
 tui_expect "Drafts shows whom it is to, not who wrote it" "To bob@example."
 tui_expect "Drafts has the postponed draft too" "srv/Drafts  1/2"
+# R takes a postponed draft up again; sent, it leaves Drafts
+tui_keys R
+tui_expect "R: the draft comes back in the review screen" "compose (srv)"
+tui_keys y
+tui_expect "R y: queued" "queued until the server can be reached" 30
+tui_expect "R y: the old draft leaves Drafts" "srv/Drafts  1/1" 20
 # q in the review screen asks before it discards
 tui_keys m
 tui_expect "m: a third draft" "To: bob@example.org"

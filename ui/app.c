@@ -301,6 +301,10 @@ void ui_app_cancel(struct ui *ui, int count, const char *arg)
 {
 	ui->n_pending = 0;
 	ui->count = 0;
+	if (!ui->n_pending && ui_pager_cancel(ui)) {
+		ui_message(ui, false, "fetching cancelled");
+		return;
+	}
 	FREE_NULL(ui->message);
 	ui->dirty |= UI_DIRTY_STATUS;
 }
@@ -534,7 +538,7 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 	 * made can be opened when it says "synced") */
 	if (ev->type == ENGINE_EVENT_DONE && ev->cmd != acc->watch_cmd)
 		ui->reload_now = true;
-	if (ev->type == ENGINE_EVENT_ERROR && ev->offline) {
+	if (ev->type == ENGINE_EVENT_ERROR && ev->offline && !ui_pager_cancelled(ui, ev->cmd)) {
 		acc->offline = true;
 		ui->dirty |= UI_DIRTY_STATUS | UI_DIRTY_SIDEBAR;
 	}
@@ -562,6 +566,8 @@ static void app_event(struct ui *ui, const struct engine_event *ev)
 		acc->changed = true;
 		break;
 	case ENGINE_EVENT_ERROR:
+		if (ui_pager_cancelled(ui, ev->cmd))
+			break;   /* the user stopped it: "cancelled" is no news */
 		safe = sanitize_line(ev->text ? ev->text : "unknown error");
 		if (ev->cmd == acc->sync_cmd)
 			xstrset(&acc->sync_text, safe);
@@ -778,8 +784,8 @@ static void app_loop(struct ui *ui)
 		key_t = -1;
 		if (app_waiting)
 			timeout = (int)(app_wait_until - app_now()) + 1;
-		if (app_syncing(ui) && (timeout < 0 || timeout > 1000))
-			timeout = 1000;   /* bytes moved, on the status line */
+		if ((app_syncing(ui) || ui_pager_fetching(ui)) && (timeout < 0 || timeout > 1000))
+			timeout = 1000;   /* bytes moved, on the status line and the pager */
 		if (app_changed(ui)) {
 			/* a burst of CHANGED events reloads once per APP_RELOAD_MS */
 			int due = ui->reload_now ? 0
@@ -839,6 +845,7 @@ static void app_loop(struct ui *ui)
 			ui->quit = true;
 		if (app_syncing(ui))
 			ui->dirty |= UI_DIRTY_STATUS;
+		ui_pager_tick(ui);
 	}
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/util.h"
 #include "mime/mime.h"
+#include "net/net.h"
 #include "ui/private.h"
 
 #define PAGER_MAX_MESSAGE (64u << 20)
@@ -34,6 +35,9 @@ struct ui_pager {
 	bool all_headers;
 	bool partial;
 	unsigned long fetch_cmd;
+	unsigned long long fetch_bytes0;   /* net_bytes_in() when the fetch began */
+	time_t fetch_tick;                 /* when the note last changed */
+	bool fetch_cancelled;              /* by the user: its errors are not news */
 	char *path;              /* the file when opened (it may move: see pager_read) */
 	char *raw;               /* the raw source view, sanitized; NULL when off */
 	char *note;              /* sanitized: fetching, or why not */
@@ -298,9 +302,11 @@ void ui_pager_open(struct ui *ui)
 		p->fetch_cmd = engine_submit(ui->engine, ui->accounts[p->account].a->name,
 					     ENGINE_CMD_FETCH_BODY, p->id, 0,
 					     ENGINE_PRIO_INTERACTIVE, &cause);
+		p->fetch_cancelled = false;
 		if (p->fetch_cmd) {
+			p->fetch_bytes0 = net_bytes_in();
 			p->note = xstrdup("Only the headers are here; fetching the body "
-					  "from the server\u2026");
+					  "from the server\u2026 (Esc cancels)");
 		} else {
 			char *safe = sanitize_line(cause);
 			p->note = xasprintf("The body of this message is not downloaded: %s", safe);
@@ -324,6 +330,12 @@ void ui_pager_engine_done(struct ui *ui, unsigned long cmd, bool ok, const char 
 
 	if (!p || !cmd || cmd != p->fetch_cmd)
 		return;
+	if (p->fetch_cancelled) {
+		/* the cancel's own note stays; the DONE ends it */
+		if (!why)
+			p->fetch_cmd = 0;
+		return;
+	}
 	if (ok) {
 		p->fetch_cmd = 0;
 		FREE_NULL(p->note);
@@ -340,6 +352,49 @@ void ui_pager_engine_done(struct ui *ui, unsigned long cmd, bool ok, const char 
 		p->fetch_cmd = 0;
 	pager_compose(p);
 	ui->dirty |= UI_DIRTY_MAIN;
+}
+
+bool ui_pager_cancelled(const struct ui *ui, unsigned long cmd)
+{
+	return ui->pager && cmd && cmd == ui->pager->fetch_cmd && ui->pager->fetch_cancelled;
+}
+
+bool ui_pager_fetching(const struct ui *ui)
+{
+	return ui->pager && ui->pager->fetch_cmd && ui->view == UI_VIEW_PAGER;
+}
+
+void ui_pager_tick(struct ui *ui)
+{
+	struct ui_pager *p = ui->pager;
+	char got[16];
+
+	if (!ui_pager_fetching(ui) || !p->note || !strstr(p->note, "fetching") ||
+	    p->fetch_tick == time(NULL))
+		return;
+	p->fetch_tick = time(NULL);
+	free(p->note);
+	p->note = xasprintf("Only the headers are here; fetching the body from the server\u2026 "
+			    "%s received (Esc cancels)",
+			    ui_size_text(net_bytes_in() - p->fetch_bytes0, got));
+	pager_compose(p);
+	ui->dirty |= UI_DIRTY_MAIN;
+}
+
+bool ui_pager_cancel(struct ui *ui)
+{
+	struct ui_pager *p = ui->pager;
+
+	if (!p || !p->fetch_cmd)
+		return false;
+	engine_cancel(ui->engine, p->fetch_cmd);
+	p->fetch_cancelled = true;
+	free(p->note);
+	p->note = xstrdup("Fetching cancelled: the body of this message is not here (open it "
+			  "again to fetch it).");
+	pager_compose(p);
+	ui->dirty |= UI_DIRTY_MAIN;
+	return true;
 }
 
 void ui_pager_refresh(struct ui *ui)

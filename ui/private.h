@@ -463,6 +463,13 @@ void ui_pager_open(struct ui *ui);
 void ui_pager_engine_done(struct ui *ui, unsigned long cmd, bool ok, const char *why);
 /* The store changed: reload the message if its body arrived. */
 void ui_pager_refresh(struct ui *ui);
+/* True while the pager waits for a body; ui_pager_tick updates what it
+ * says (bytes received); ui_pager_cancel stops it (false: nothing to stop). */
+bool ui_pager_fetching(const struct ui *ui);
+void ui_pager_tick(struct ui *ui);
+bool ui_pager_cancel(struct ui *ui);
+/* True if cmd is a body fetch the user cancelled (its errors are expected). */
+bool ui_pager_cancelled(const struct ui *ui, unsigned long cmd);
 void ui_pager_draw(struct ui *ui);
 /* The id of the message shown (NULL if none) and its account (-1 if
  * unknown) in *account unless account is NULL. */

@@ -16,14 +16,7 @@ mkdir -p "$T/home/.config"
 "$PETREL_SRC/tests/servers/load-mail.sh" "$PETREL_TEST_DIR" alice "$F" 12 >/dev/null 2>&1
 "$PETREL_SRC/tests/servers/load-mail.sh" "$PETREL_TEST_DIR" alice "$O" 2 >/dev/null 2>&1
 $D mailbox create -u alice "$A"
-conf() {  # conf FILE PORT
-	{ echo "data-dir = $T/data"; echo "[account srv]"; echo "email = alice@example.org"
-	  echo "imap = imaps://$PETREL_TEST_HOST:$2"; echo "user = alice"
-	  echo "password-command = echo $PETREL_TEST_ALICE_PASS"
-	  echo "tls-ca-file = $PETREL_TEST_CA"; echo "prefetch = 0"; echo "timeout = 5s"
-	  echo "watch = no"; } >"$1"
-	chmod 600 "$1"
-}
+conf() { tui_imap_conf "$1" "$2" "watch = no"; }  # conf FILE PORT
 conf "$T/config" "$PETREL_TEST_IMAPS_PORT"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 conf "$T/offline" "$port"

@@ -62,3 +62,16 @@ tui_expect_not() {
 }
 # tui_line N: line N (1-based) of the screen
 tui_line() { tui_screen | sed -n "${1}p"; }
+
+# tui_imap_conf FILE PORT [LINE...]: a config of one IMAP account "srv"
+# (alice on the test Dovecot at PORT, imaps), the store in $T/data, no
+# prefetch, a 5 s timeout, then the extra LINEs (e.g. "watch = no")
+tui_imap_conf() {
+	local f=$1 port=$2; shift 2
+	{ echo "data-dir = $T/data"; echo "[account srv]"; echo "email = alice@example.org"
+	  echo "imap = imaps://$PETREL_TEST_HOST:$port"; echo "user = alice"
+	  echo "password-command = echo $PETREL_TEST_ALICE_PASS"
+	  echo "tls-ca-file = $PETREL_TEST_CA"; echo "prefetch = 0"; echo "timeout = 5s"
+	  printf '%s\n' "$@"; } >"$f"
+	chmod 600 "$f"
+}

@@ -15,14 +15,7 @@ F=Push$$
 D="doveadm -c $PETREL_TEST_DOVECOT_CONF"
 mkdir -p "$T/home/.config"
 "$PETREL_SRC/tests/servers/load-mail.sh" "$PETREL_TEST_DIR" alice "$F" 5 >/dev/null 2>&1
-conf() {  # conf FILE PORT
-	{ echo "data-dir = $T/data"; echo "[account srv]"; echo "email = alice@example.org"
-	  echo "imap = imaps://$PETREL_TEST_HOST:$2"; echo "user = alice"
-	  echo "password-command = echo $PETREL_TEST_ALICE_PASS"
-	  echo "tls-ca-file = $PETREL_TEST_CA"; echo "prefetch = 0"; echo "timeout = 5s"
-	  echo "idle-folders = $F"; } >"$1"
-	chmod 600 "$1"
-}
+conf() { tui_imap_conf "$1" "$2" "idle-folders = $F"; }  # conf FILE PORT
 conf "$T/config" "$PETREL_TEST_IMAPS_PORT"
 
 tui_start 100 30 "$petrel" -c "$T/config"

@@ -67,26 +67,36 @@ static int change_run(struct cli_ctx *ctx, const char *id, const char *what,
 
 int cli_flag(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct strbuf changes = STRBUF_INIT;
-	int rc;
+	struct strbuf changes = STRBUF_INIT, keywords = STRBUF_INIT;
+	int rc = CLI_OK;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: petrel flag ID +FLAG|-FLAG ... (seen, replied, flagged, "
-			"draft, deleted, passed)\n");
+			"draft, deleted, passed, or an IMAP keyword: +work, -$Junk)\n");
 		return CLI_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {
 		char f[3];
-		if (!change_flag_parse(argv[i], f)) {
+		if (change_flag_parse(argv[i], f)) {
+			strbuf_addf(&changes, "%s", f);
+		} else if ((argv[i][0] == '+' || argv[i][0] == '-') &&
+			   store_keyword_valid(argv[i] + 1)) {
+			strbuf_addf(&keywords, "%s%s", keywords.len ? " " : "", argv[i]);
+		} else {
 			fprintf(stderr, "petrel: '%s' is not a flag change; write +seen, -flagged, "
-				"... (seen, replied, flagged, draft, deleted, passed)\n", argv[i]);
+				"... (seen, replied, flagged, draft, deleted, passed) or +KEYWORD "
+				"(letters, digits, $ and such, no blanks)\n", argv[i]);
 			strbuf_release(&changes);
+			strbuf_release(&keywords);
 			return CLI_USAGE;
 		}
-		strbuf_addf(&changes, "%s", f);
 	}
-	rc = change_run(ctx, argv[1], "change the flags", CHANGE_FLAGS, changes.buf);
+	if (changes.len)
+		rc = change_run(ctx, argv[1], "change the flags", CHANGE_FLAGS, changes.buf);
+	if (rc == CLI_OK && keywords.len)
+		rc = change_run(ctx, argv[1], "change the keywords", CHANGE_KEYWORDS, keywords.buf);
 	strbuf_release(&changes);
+	strbuf_release(&keywords);
 	return rc;
 }
 

@@ -98,6 +98,17 @@ void output_message(FILE *f, const struct store_msg *m, bool json, bool first)
 				any = true;
 			}
 	}
+	fputs("], \"keywords\": [", f);
+	{
+		char *copy = xstrdup(m->keywords ? m->keywords : ""), *save = NULL;
+		bool any = false;
+		for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			fputs(any ? ", " : "", f);
+			output_json_string(f, w);
+			any = true;
+		}
+		free(copy);
+	}
 	fprintf(f, "], \"size\": %lld, \"local\": %s}", (long long)m->size,
 		m->partial ? "false" : "true");
 }

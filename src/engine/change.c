@@ -71,6 +71,38 @@ static int change_flags_apply(struct store *s, const struct store_location *loc,
 	return 0;
 }
 
+/* Keywords ("+work -later") as tags of the message at once, and a journal
+ * entry that sets them on the server. */
+static int change_keywords_apply(struct store *s, const struct store_location *loc,
+				 const char *changes, struct journal_entry *je, char **cause)
+{
+	struct strbuf add = STRBUF_INIT, del = STRBUF_INIT;
+	char *copy = xstrdup(changes), *save = NULL;
+	int rc = 0;
+
+	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if ((*w != '+' && *w != '-') || !store_keyword_valid(w + 1)) {
+			*cause = xasprintf("'%s' is not a keyword change (+WORD or -WORD)", w);
+			rc = -1;
+			break;
+		}
+		strbuf_addf(*w == '+' ? &add : &del, "%s%s", (*w == '+' ? add.len : del.len) ? " " : "",
+			    w + 1);
+	}
+	free(copy);
+	if (rc == 0)
+		rc = store_retag(s, loc->path, strbuf_str(&del), strbuf_str(&add), cause);
+	if (rc == 0) {
+		je->op = "keywords";
+		je->folder = loc->folder;
+		je->uid = loc->uid;
+		je->arg = xstrdup(changes);
+	}
+	strbuf_release(&add);
+	strbuf_release(&del);
+	return rc;
+}
+
 /* Moves (or copies) the message to dest in the store; the journal entry
  * names the file there, so replay can give it the server's UID. */
 static int change_to_folder_apply(struct store *s, const struct store_location *loc,
@@ -179,6 +211,9 @@ int change_apply(struct store *s, const struct config *cfg, const char *id, enum
 		if (!arg)
 			*cause = xstrdup("no folder to copy to");
 		break;
+	case CHANGE_KEYWORDS:
+		rc = change_keywords_apply(s, &loc, arg ? arg : "", &je, cause);
+		break;
 	case CHANGE_DROP_DRAFT:
 		if (loc.uid) {
 			rc = change_delete_apply(s, &loc, a, &je, &moved_to, cause);
@@ -233,7 +268,7 @@ void change_result_release(struct change_result *res)
 
 static const char *const change_op_names[] = {
 	[CHANGE_FLAGS] = "flags", [CHANGE_MOVE] = "move", [CHANGE_DELETE] = "delete",
-	[CHANGE_COPY] = "copy", [CHANGE_DROP_DRAFT] = "drop-draft",
+	[CHANGE_COPY] = "copy", [CHANGE_KEYWORDS] = "keywords", [CHANGE_DROP_DRAFT] = "drop-draft",
 };
 
 /* The text is "OP ARG\nID\nID...": ARG (flags or a folder name) has no

@@ -19,6 +19,7 @@ enum change_op {
 	CHANGE_MOVE,    /* arg: the destination folder of the same account */
 	CHANGE_DELETE,  /* arg: NULL; to trash-folder, or for good (the delete option) */
 	CHANGE_COPY,    /* arg: the folder of the same account that gets a copy */
+	CHANGE_KEYWORDS, /* arg: "+work -later": IMAP keywords (tags) to set or clear */
 	CHANGE_DROP_DRAFT, /* a resumed draft was sent or postponed again: one the
 			    * server has is deleted (as CHANGE_DELETE); one still
 			    * waiting for its upload just goes, upload and all */

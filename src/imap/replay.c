@@ -113,6 +113,33 @@ static int replay_store(struct imap_session *s, unsigned long uid, bool add, con
 	return 0;
 }
 
+/* UID STORE +FLAGS.SILENT (words) or -FLAGS.SILENT: IMAP keywords. */
+static int replay_keywords(struct imap_session *s, unsigned long uid, bool add, const char *words,
+			   char **cause)
+{
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	struct mailimap_store_att_flags *att;
+	struct mailimap_set *set;
+	char *copy = xstrdup(words), *save = NULL;
+	int rc;
+
+	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup(w)));
+	free(copy);
+	att = add ? mailimap_store_att_flags_new_add_flags_silent(fl)
+		  : mailimap_store_att_flags_new_remove_flags_silent(fl);
+	set = replay_uid(uid);
+	rc = mailimap_uid_store(s->imap, set, att);
+	s->round_trips++;
+	mailimap_set_free(set);
+	mailimap_store_att_flags_free(att);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*cause = imap_session_error(s, "cannot change keywords", rc);
+		return -1;
+	}
+	return 0;
+}
+
 /* Whether uid still exists in the selected folder. */
 static int replay_exists(struct imap_session *s, unsigned long uid, char **cause)
 {
@@ -501,6 +528,22 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 			}
 			if ((add.len && replay_store(s, uid, true, add.buf, cause) < 0) ||
 			    (del.len && replay_store(s, uid, false, del.buf, cause) < 0))
+				rc = -1;
+			else
+				done[i] = true;
+			strbuf_release(&add);
+			strbuf_release(&del);
+		} else if (strcmp(e->op, "keywords") == 0) {
+			struct strbuf add = STRBUF_INIT, del = STRBUF_INIT;
+			char *copy = xstrdup(e->arg ? e->arg : ""), *save = NULL;
+			for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+				struct strbuf *to = *w == '+' ? &add : *w == '-' ? &del : NULL;
+				if (to && w[1])
+					strbuf_addf(to, "%s%s", to->len ? " " : "", w + 1);
+			}
+			free(copy);
+			if ((add.len && replay_keywords(s, uid, true, add.buf, cause) < 0) ||
+			    (del.len && replay_keywords(s, uid, false, del.buf, cause) < 0))
 				rc = -1;
 			else
 				done[i] = true;

@@ -36,6 +36,7 @@ struct sync_msg {
 	unsigned long uid;
 	char flags[8];
 	bool has_flags;       /* FLAGS was in the answer */
+	char keywords[1024];  /* its keywords petrel keeps, sorted, space separated */
 	time_t internaldate;
 	unsigned long size;
 	const char *header;   /* borrowed from the fetch result */
@@ -72,6 +73,43 @@ static void sync_flags(struct mailimap_msg_att_dynamic *dyn, char out[8])
 	out[n] = '\0';
 }
 
+static int sync_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The keywords among the flags (those petrel keeps as tags), sorted and
+ * joined by a space into out (what does not fit is left out). */
+static void sync_keywords(struct mailimap_msg_att_dynamic *dyn, char *out, size_t size)
+{
+	const char *v[64];
+	size_t n = 0, len = 0;
+	clistiter *it;
+
+	out[0] = '\0';
+	for (it = dyn && dyn->att_list ? clist_begin(dyn->att_list) : NULL; it && n < 64;
+	     it = clist_next(it)) {
+		struct mailimap_flag_fetch *ff = clist_content(it);
+		if (ff->fl_type == MAILIMAP_FLAG_FETCH_OTHER && ff->fl_flag &&
+		    ff->fl_flag->fl_type == MAILIMAP_FLAG_KEYWORD &&
+		    store_keyword_valid(ff->fl_flag->fl_data.fl_keyword))
+			v[n++] = ff->fl_flag->fl_data.fl_keyword;
+	}
+	qsort(v, n, sizeof(*v), sync_strcmp);
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(v[i]);
+		if (i && strcmp(v[i], v[i - 1]) == 0)
+			continue;
+		if (len + l + 2 > size)
+			break;
+		if (len)
+			out[len++] = ' ';
+		memcpy(out + len, v[i], l);
+		len += l;
+		out[len] = '\0';
+	}
+}
+
 static time_t sync_date(const struct mailimap_date_time *dt)
 {
 	struct tm tm = { 0 };
@@ -99,6 +137,7 @@ static void sync_parse(struct mailimap_msg_att *att, struct sync_msg *m)
 
 		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
 			sync_flags(item->att_data.att_dyn, m->flags);
+			sync_keywords(item->att_data.att_dyn, m->keywords, sizeof(m->keywords));
 			m->has_flags = true;
 			continue;
 		}
@@ -160,10 +199,31 @@ struct sync_ctx {
 	const char *account;
 	const struct imap_folder *f;
 	struct store_uids local;
+	struct store_keywords kw;     /* what the server last said, by UID */
+	bool kw_dirty;
 	struct imap_sync_stats *stats;
 	imap_progress_fn *progress;
 	void *arg;
 };
+
+/* The server gave message uid (stored at path, or with id) the keywords
+ * words: tags follow, and the per-folder record remembers them. */
+static int sync_keywords_apply(struct sync_ctx *c, unsigned long uid, const char *path,
+			       const char *id, const char *words, char **cause)
+{
+	char *file = path ? NULL : store_message_file(c->st, id, cause);
+	int rc;
+
+	if (!path && !file)
+		return -1;
+	rc = store_retag(c->st, path ? path : file, store_keywords_get(&c->kw, uid), words, cause);
+	free(file);
+	if (rc < 0)
+		return -1;
+	store_keywords_set(&c->kw, uid, words);
+	c->kw_dirty = true;
+	return 0;
+}
 
 /* Stores the header-only messages of a fetch result that are not local. */
 static int sync_store_headers(struct sync_ctx *c, clist *result, char **cause)
@@ -175,7 +235,7 @@ static int sync_store_headers(struct sync_ctx *c, clist *result, char **cause)
 		return -1;
 	for (it = clist_begin(result); it; it = clist_next(it)) {
 		struct sync_msg m;
-		char uid[64], *why = NULL;
+		char uid[64], *why = NULL, *id = NULL;
 		struct store_add_opts o = { NULL, uid, true, true };
 		enum store_add_result res;
 
@@ -185,12 +245,20 @@ static int sync_store_headers(struct sync_ctx *c, clist *result, char **cause)
 		/* the server's size rides along as Dovecot's ,S= for prefetch */
 		snprintf(uid, sizeof(uid), ",U=%lu,S=%lu", m.uid, m.size);
 		o.flags = m.flags;
-		res = store_add(c->st, c->account, c->f->local, m.header, m.header_len, &o, NULL, &why);
+		res = store_add(c->st, c->account, c->f->local, m.header, m.header_len, &o,
+				m.keywords[0] ? &id : NULL, &why);
 		if (res == STORE_ADD_ERROR) {
 			*cause = why;
 			rc = -1;
 			break;
 		}
+		if (m.keywords[0] && id && sync_keywords_apply(c, m.uid, NULL, id, m.keywords, cause) < 0) {
+			free(id);
+			free(why);
+			rc = -1;
+			break;
+		}
+		FREE_NULL(id);
 		if (res == STORE_ADD_NOT_MAIL)
 			log_debug("imap: %s UID %lu: %s", c->f->name, m.uid, why);
 		free(why);
@@ -377,8 +445,15 @@ static int sync_apply_flags(struct sync_ctx *c, clist *result, char **cause)
 
 		sync_parse(clist_content(it), &m);
 		u = m.uid && m.has_flags ? store_uids_find(&c->local, m.uid) : NULL;
+		if (!u)
+			continue;
+		if (strcmp(store_keywords_get(&c->kw, m.uid), m.keywords) != 0 &&
+		    sync_keywords_apply(c, m.uid, u->path, NULL, m.keywords, cause) < 0) {
+			rc = -1;
+			break;
+		}
 		/* flags merge: the server's word for what it reports changed */
-		if (!u || strcmp(u->flags, m.flags) == 0)
+		if (strcmp(u->flags, m.flags) == 0)
 			continue;
 		if (store_set_flags(c->st, u->path, m.flags, cause) < 0)
 			rc = -1;
@@ -602,7 +677,8 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 		     const struct imap_folder *f, bool headers_only, struct imap_sync_stats *stats,
 		     imap_progress_fn *progress, void *arg, char **cause)
 {
-	struct sync_ctx c = { s, st, account, f, { NULL, 0 }, stats, progress, arg };
+	struct sync_ctx c = { s, st, account, f, { NULL, 0 }, { NULL, 0 }, false, stats, progress,
+			      arg };
 	struct sync_recover recover = { 0 };
 	struct imap_qresync qr = { 0 };
 	struct store_state state, old;
@@ -622,6 +698,10 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 	}
 	if (store_uids(st, account, f->local, &c.local, cause) < 0)
 		return -1;
+	if (store_keywords_load(st, account, f->local, &c.kw, cause) < 0) {
+		log_debug("imap: %s", *cause);   /* the next full flag fetch tells again */
+		FREE_NULL(*cause);
+	}
 	/* QRESYNC when the store has a state to resync from: the SELECT
 	 * itself brings expunges and flag changes (PETREL_NO_QRESYNC=1 turns
 	 * it off, for tests of the other path) */
@@ -686,6 +766,9 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 		if (rc < 0)
 			goto out;
 		memset(&old, 0, sizeof(old));
+		/* keywords by the old numbers mean nothing either */
+		store_keywords_free(&c.kw);
+		c.kw_dirty = true;
 		/* the server sent nothing for the old numbers; nothing to apply */
 		imap_qresync_release(&qr);
 	}
@@ -736,6 +819,9 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *accou
 		if (rc < 0)
 			goto out;
 	}
+	if (c.kw_dirty && (rc = store_keywords_save(st, account, f->local, &c.kw, cause)) < 0)
+		goto out;
+	c.kw_dirty = false;
 	rc = store_state_save(st, account, f->local, &state, cause);
 	if (rc < 0)
 		goto out;
@@ -747,6 +833,7 @@ bodies:
 out:
 	imap_qresync_release(&qr);
 	store_uids_free(&c.local);
+	store_keywords_free(&c.kw);
 	sync_recover_free(&recover);
 	log_debug("imap: %s: %u on server, %u new, %u flag changes, %u expunged, %u bodies, "
 		  "%u round trips so far", f->name, exists, stats->new_headers, stats->flags_changed,
@@ -764,7 +851,8 @@ int imap_search_folder(struct imap_session *s, struct store *st, const char *acc
 		       void (*found)(const char *path, void *arg), void *arg, char **cause)
 {
 	struct imap_sync_stats stats = { 0 };
-	struct sync_ctx c = { s, st, account, f, { NULL, 0 }, &stats, NULL, NULL };
+	struct sync_ctx c = { s, st, account, f, { NULL, 0 }, { NULL, 0 }, false, &stats, NULL,
+			      NULL };
 	struct store_state old, now = { 0 };
 	struct mailimap_search_key *key;
 	clist *result = NULL;
@@ -858,6 +946,7 @@ int imap_search_folder(struct imap_session *s, struct store *st, const char *acc
 	rc = 0;
 out:
 	store_uids_free(&c.local);
+	store_keywords_free(&c.kw);
 	free(missing);
 	free(uids);
 	return rc;

@@ -107,3 +107,122 @@ out:
 	free(dir);
 	return rc;
 }
+
+/* ---- keywords: "UID kw kw" lines in <folder>/.petrel-keywords ---- */
+
+#define KEYWORDS_FILE ".petrel-keywords"
+
+void store_keywords_free(struct store_keywords *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->v[i].words);
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+static int keywords_cmp(const void *a, const void *b)
+{
+	unsigned long x = ((const struct store_keyword *)a)->uid;
+	unsigned long y = ((const struct store_keyword *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct store_keyword *keywords_find(const struct store_keywords *k, unsigned long uid)
+{
+	struct store_keyword key = { uid, NULL };
+
+	return k->n ? bsearch(&key, k->v, k->n, sizeof(*k->v), keywords_cmp) : NULL;
+}
+
+const char *store_keywords_get(const struct store_keywords *k, unsigned long uid)
+{
+	const struct store_keyword *e = keywords_find(k, uid);
+
+	return e && e->words ? e->words : "";
+}
+
+void store_keywords_set(struct store_keywords *k, unsigned long uid, const char *words)
+{
+	struct store_keyword *e = keywords_find(k, uid);
+
+	if (e) {
+		xstrset(&e->words, words);
+		return;
+	}
+	k->v = xrealloc(k->v, (k->n + 1) * sizeof(*k->v));
+	k->v[k->n].uid = uid;
+	k->v[k->n++].words = xstrdup(words);
+	qsort(k->v, k->n, sizeof(*k->v), keywords_cmp);
+}
+
+int store_keywords_load(struct store *s, const char *account, const char *folder,
+			struct store_keywords *k, char **cause)
+{
+	char *dir = maildir_folder_path(s, account, folder);
+	char *path = xasprintf("%s/%s", dir, KEYWORDS_FILE);
+	char *data = NULL, *line, *save = NULL;
+	size_t len;
+	int rc = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		goto out;
+	if (!(data = store_read_file(path, 64u << 20, &len, cause))) {
+		rc = -1;
+		goto out;
+	}
+	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		unsigned long uid;
+		if (!sp)
+			continue;
+		*sp = '\0';
+		if (!util_parse_ulong(line, (unsigned long)-1, &uid))
+			continue;   /* a damaged line: the next flag fetch tells again */
+		k->v = xrealloc(k->v, (k->n + 1) * sizeof(*k->v));
+		k->v[k->n].uid = uid;
+		k->v[k->n++].words = xstrdup(sp + 1);
+	}
+	qsort(k->v, k->n, sizeof(*k->v), keywords_cmp);
+out:
+	free(data);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+int store_keywords_save(struct store *s, const char *account, const char *folder,
+			const struct store_keywords *k, char **cause)
+{
+	char *dir = maildir_folder_path(s, account, folder);
+	char *path = xasprintf("%s/%s", dir, KEYWORDS_FILE);
+	char *tmp = xasprintf("%s/%s.tmp", dir, KEYWORDS_FILE);
+	struct strbuf sb = STRBUF_INIT;
+	int fd, rc = -1;
+
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].words && *k->v[i].words)
+			strbuf_addf(&sb, "%lu %s\n", k->v[i].uid, k->v[i].words);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || util_write_all(fd, sb.buf ? sb.buf : "", sb.len) < 0 || fsync(fd) < 0) {
+		*cause = xasprintf("cannot write %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		*cause = xasprintf("cannot replace %s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&sb);
+	free(tmp);
+	free(path);
+	free(dir);
+	return rc;
+}

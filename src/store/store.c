@@ -440,6 +440,7 @@ static void store_msg_call(struct store *s, notmuch_message_t *m,
 	char *copy = xstrdup(file ? file : "");
 	const char *v = NULL;
 	struct store_msg sm = { 0 };
+	struct strbuf kw = STRBUF_INIT;
 	struct stat st;
 	notmuch_tags_t *tags;
 
@@ -459,12 +460,16 @@ static void store_msg_call(struct store *s, notmuch_message_t *m,
 		sm.draft |= strcmp(t, "draft") == 0;
 		sm.passed |= strcmp(t, "passed") == 0;
 		sm.deleted |= strcmp(t, "deleted") == 0;
+		if (store_keyword_valid(t))
+			strbuf_addf(&kw, "%s%s", kw.len ? " " : "", t);
 	}
 	notmuch_tags_destroy(tags);
+	sm.keywords = strbuf_str(&kw);
 	sm.partial = notmuch_message_get_property(m, "petrel.partial", &v) ==
 			     NOTMUCH_STATUS_SUCCESS && v;
 	sm.size = file && stat(file, &st) == 0 ? st.st_size : 0;
 	fn(&sm, arg);
+	strbuf_release(&kw);
 	free(copy);
 }
 

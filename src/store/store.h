@@ -102,6 +102,7 @@ struct store_msg {
 	bool unread, replied, flagged, draft, passed, deleted;
 	bool partial;         /* body not local yet */
 	off_t size;           /* of the file */
+	const char *keywords; /* its IMAP keywords (tags), space separated; "" if none */
 };
 
 enum store_sort { STORE_NEWEST_FIRST, STORE_OLDEST_FIRST };
@@ -183,6 +184,37 @@ int store_state_load(struct store *s, const char *account, const char *folder,
 /* Saves it durably (tmp, fsync, rename, fsync dir).  0 or -1 with *cause. */
 int store_state_save(struct store *s, const char *account, const char *folder,
 		     const struct store_state *st, char **cause);
+
+/* IMAP keywords.  A keyword is a notmuch tag of the same name on the
+ * message; these are the keywords the server last gave each message of
+ * account/folder (by UID), kept beside the folder's state, so a flag fetch
+ * sees what changed without asking the index about every message.  words
+ * are sorted and separated by one space. */
+struct store_keyword {
+	unsigned long uid;
+	char *words;
+};
+struct store_keywords {
+	struct store_keyword *v;   /* sorted by uid */
+	size_t n;
+};
+int store_keywords_load(struct store *s, const char *account, const char *folder,
+			struct store_keywords *k, char **cause);
+int store_keywords_save(struct store *s, const char *account, const char *folder,
+			const struct store_keywords *k, char **cause);
+/* The words of uid ("" if none); valid until the next change of k. */
+const char *store_keywords_get(const struct store_keywords *k, unsigned long uid);
+void store_keywords_set(struct store_keywords *k, unsigned long uid, const char *words);
+void store_keywords_free(struct store_keywords *k);
+/* Whether word can be an IMAP keyword petrel keeps as a tag: an IMAP atom
+ * (no blanks, controls, ( ) { % * " \ ]), not a system flag (\...), not
+ * one of the tags petrel or notmuch set themselves (unread, flagged, ...). */
+bool store_keyword_valid(const char *word);
+/* Retags the message stored at path: the words of now (space separated)
+ * that are not in before become tags, those of before not in now stop
+ * being tags.  0, or -1 with *cause. */
+int store_retag(struct store *s, const char *path, const char *before, const char *now,
+		char **cause);
 
 /* The messages of account/folder that carry a server UID (",U=N" in the
  * name), sorted by UID.  *out is malloc'd (free with store_uids_free). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -288,4 +289,73 @@ int store_set_uid(struct store *s, const char *path, unsigned long uid, char **c
 
 	free(newpath);
 	return rc;
+}
+
+bool store_keyword_valid(const char *w)
+{
+	static const char *const reserved[] = {
+		"unread", "flagged", "replied", "draft", "passed", "deleted", "attachment",
+		"signed", "encrypted", "inbox", "new",
+	};
+
+	if (!w || !*w || strlen(w) > 200 || *w == '\\')
+		return false;
+	for (const char *p = w; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("(){%*\"\\]", *p))
+			return false;
+	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
+		if (strcasecmp(w, reserved[i]) == 0)
+			return false;
+	return true;
+}
+
+/* Whether word is one of the space-separated words of list. */
+static bool uids_has_word(const char *list, const char *word, size_t len)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, " ");
+		if (n == len && strncmp(p, word, len) == 0)
+			return true;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
+int store_retag(struct store *s, const char *path, const char *before, const char *now,
+		char **cause)
+{
+	notmuch_message_t *m = NULL;
+	notmuch_status_t st = notmuch_database_find_message_by_filename(s->db, path, &m);
+	const char *lists[2] = { before, now };
+
+	if (st != NOTMUCH_STATUS_SUCCESS || !m) {
+		*cause = xasprintf("%s is not in the index", path);
+		return -1;
+	}
+	notmuch_message_freeze(m);
+	for (int k = 0; k < 2; k++) {
+		for (const char *p = lists[k]; *p;) {
+			size_t n = strcspn(p, " ");
+			char *w = xstrndup(p, n);
+			if (store_keyword_valid(w) && !uids_has_word(lists[1 - k], p, n)) {
+				if (k)
+					notmuch_message_add_tag(m, w);
+				else
+					notmuch_message_remove_tag(m, w);
+			}
+			free(w);
+			p += n;
+			while (*p == ' ')
+				p++;
+		}
+	}
+	st = notmuch_message_thaw(m);
+	notmuch_message_destroy(m);
+	if (st != NOTMUCH_STATUS_SUCCESS) {
+		*cause = store_status_text(s, st);
+		return -1;
+	}
+	return 0;
 }

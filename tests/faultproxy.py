@@ -233,6 +233,7 @@ class Proxy:
         self.conns = set()
         self.lock = threading.Lock()
         self.stop = threading.Event()
+        self.signalled = False   # set by the SIGTERM/SIGINT handler
         host, self.family = ALLOWED_TARGETS[a.target_host]
         self.target = (host, a.target_port)
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -396,7 +397,11 @@ class Proxy:
             threading.Thread(target=self.control_loop, daemon=True).start()
         t = threading.Thread(target=self.accept_loop, daemon=True)
         t.start()
-        while not self.stop.wait(0.2):
+        # the signal handler only sets a plain attribute: Event.set() from
+        # a handler can deadlock when the signal lands while this thread
+        # holds the Event's lock inside wait() (seen: a proxy that never
+        # exited on SIGTERM)
+        while not self.signalled and not self.stop.wait(0.2):
             pass
         self.listener.close()
         if self.control:
@@ -691,7 +696,7 @@ def main(argv):
     proxy = Proxy(a)
 
     def on_signal(signum, frame):
-        proxy.stop.set()
+        proxy.signalled = True
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     return proxy.run()

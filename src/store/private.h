@@ -21,6 +21,7 @@ struct store {
 	 * transaction added and still report the commit as done, so the
 	 * commit is treated as failed. */
 	bool broken;
+	struct store_writer *writer;  /* STORE_WRITE: this process's turn (store.c) */
 };
 
 /* DATA/mail/<account>/<folder>, malloc'd. */

@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,40 @@ char *store_status_text(struct store *s, notmuch_status_t st)
 			 extra ? extra : "", why);
 }
 
+/* Writers of one store inside this process take turns on a mutex before
+ * Xapian's own lock: accounts that share a data dir have one engine thread
+ * each, and two write handles in one process would otherwise queue on
+ * Xapian's file lock (an OFD lock, per open file: it does not know they are
+ * the same process), which some tools cannot follow (valgrind 3.19 does
+ * not see F_OFD_SETLKW block, and stalls every thread).  One mutex per mail
+ * directory, kept for the life of the process. */
+struct store_writer {
+	char *mail_dir;
+	pthread_mutex_t lock;
+	struct store_writer *next;
+};
+static struct store_writer *store_writers;
+static pthread_mutex_t store_writers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct store_writer *store_writer_take(const char *mail_dir)
+{
+	struct store_writer *w;
+
+	pthread_mutex_lock(&store_writers_lock);
+	for (w = store_writers; w && strcmp(w->mail_dir, mail_dir) != 0; w = w->next)
+		;
+	if (!w) {
+		w = xcalloc(1, sizeof(*w));
+		w->mail_dir = xstrdup(mail_dir);
+		pthread_mutex_init(&w->lock, NULL);
+		w->next = store_writers;
+		store_writers = w;
+	}
+	pthread_mutex_unlock(&store_writers_lock);
+	pthread_mutex_lock(&w->lock);
+	return w;
+}
+
 struct store *store_open(const char *data_dir, enum store_mode mode, char **cause)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -74,6 +109,8 @@ struct store *store_open(const char *data_dir, enum store_mode mode, char **caus
 	s->data_dir = xstrdup(data_dir);
 	s->mail_dir = xasprintf("%s/mail", data_dir);
 	s->mode = mode;
+	if (mode == STORE_WRITE)
+		s->writer = store_writer_take(s->mail_dir);
 	nmdir = xasprintf("%s/.notmuch", s->mail_dir);
 	if (stat(nmdir, &st) < 0) {
 		if (mode == STORE_READ) {
@@ -175,6 +212,8 @@ void store_close(struct store **sp)
 		notmuch_database_destroy(s->db);
 	}
 	store_added_clear(s, failed || s->broken);
+	if (s->writer)
+		pthread_mutex_unlock(&s->writer->lock);
 	free(s->data_dir);
 	free(s->mail_dir);
 	FREE_NULL(*sp);

@@ -92,6 +92,8 @@ if command -v tmux >/dev/null; then
 		sleep 0.1
 	done
 	check "TUI open and quit" "$T/vg-tui" "${rc:-none}"
+	expect_status "TUI: quits (its watch and the POP3 account's, on one store, end)" 0 \
+		"${rc:-none (still running after 60 s)}"
 else
 	echo "# tmux missing: TUI not checked"
 fi

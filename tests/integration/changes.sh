@@ -39,8 +39,8 @@ p on flag "${ids[0]}" +flagged -seen >"$T/out" 2>"$T/err"
 expect_status "flag online" 0 "$?"
 p on move "${ids[1]}" "$A" >"$T/out" 2>"$T/err"
 expect_status "move online" 0 "$?"
-p on flag "${ids[2]}" +bogus >"$T/out" 2>"$T/err"
-expect_status "unknown flag refused" 2 "$?"
+p on flag "${ids[2]}" "+bo(gus" >"$T/out" 2>"$T/err"   # neither a flag nor a keyword
+expect_status "a word neither flag nor keyword is refused" 2 "$?"
 mid() { echo "${1#id:}"; }
 [ "$($D search -u bob mailbox "$F" header message-id "$(mid "${ids[0]}")" flagged | wc -l)" = 1 ] &&
 	t_ok "the flag is on the server" || t_fail "flag not on the server"

@@ -641,15 +641,23 @@ static void sync_recover_free(struct sync_recover *r)
  * there, counted in stats->recovered, so nothing that was here is lost. */
 static int sync_recover(struct sync_ctx *c, struct sync_recover *r, char **cause)
 {
-	int rc = store_begin(c->st, cause);
+	int rc;
+
+	/* the folder's files as they are now, after the headers came again */
+	store_uids_free(&c->local);
+	if (store_uids(c->st, c->account, c->f->local, &c->local, cause) < 0)
+		return -1;
+	rc = store_begin(c->st, cause);
 
 	for (size_t i = 0; rc == 0 && i < r->n; i++) {
 		bool placed = false;
 
 		for (size_t k = 0; k < c->local.n && !placed; k++) {
 			struct store_msg_info info = { 0 };
+			/* the index's partial mark is the message's, and the kept
+			 * copy is the same message: match by id alone */
 			if (store_message_info(c->st, c->local.v[k].path, &info) == 0 && info.id &&
-			    info.partial && strcmp(info.id, r->id[i]) == 0) {
+			    strcmp(info.id, r->id[i]) == 0) {
 				size_t len;
 				char *why = NULL, *data = store_read_file(r->path[i], SYNC_BODY_MAX,
 									  &len, &why);

@@ -99,6 +99,8 @@ CONF
 	p on list --account a --folder "Recovered/$LF" --limit 0 >"$T/rec" 2>&1
 	expect_contains "$name: the message the server no longer has is kept in Recovered/" \
 		"$T/rec" "renum 4"
+	expect_status "$name: and only that one (the others got their bodies back)" 1 \
+		"$(grep -c . "$T/rec")"
 	expect_contains "$name: the sync says where it is" "$T/out" "kept in Recovered/$LF"
 	p off show "$(id 1)" >"$T/show1" 2>&1
 	expect_contains "$name: the bodies of the others are still here (not fetched again)" \

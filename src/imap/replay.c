@@ -86,12 +86,16 @@ static int replay_remap(struct imap_session *s, const struct journal_entry *e, c
 }
 
 /* UID STORE uid (+|-)FLAGS.SILENT (...) for the letters in which. */
+/* UID STORE +FLAGS.SILENT (add) or -FLAGS.SILENT of the system flags
+ * given as Maildir letters (which) and the keywords given as words
+ * (space separated); either may be empty. */
 static int replay_store(struct imap_session *s, unsigned long uid, bool add, const char *which,
-			char **cause)
+			const char *keywords, char **cause)
 {
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 	struct mailimap_store_att_flags *att;
 	struct mailimap_set *set;
+	char *copy = xstrdup(keywords), *save = NULL;
 	int rc;
 
 	for (const char *c = which; *c; c++) {
@@ -99,30 +103,6 @@ static int replay_store(struct imap_session *s, unsigned long uid, bool add, con
 		if (f)
 			mailimap_flag_list_add(fl, f);
 	}
-	att = add ? mailimap_store_att_flags_new_add_flags_silent(fl)
-		  : mailimap_store_att_flags_new_remove_flags_silent(fl);
-	set = replay_uid(uid);
-	rc = mailimap_uid_store(s->imap, set, att);
-	s->round_trips++;
-	mailimap_set_free(set);
-	mailimap_store_att_flags_free(att);
-	if (rc != MAILIMAP_NO_ERROR) {
-		*cause = imap_session_error(s, "cannot change flags", rc);
-		return -1;
-	}
-	return 0;
-}
-
-/* UID STORE +FLAGS.SILENT (words) or -FLAGS.SILENT: IMAP keywords. */
-static int replay_keywords(struct imap_session *s, unsigned long uid, bool add, const char *words,
-			   char **cause)
-{
-	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
-	struct mailimap_store_att_flags *att;
-	struct mailimap_set *set;
-	char *copy = xstrdup(words), *save = NULL;
-	int rc;
-
 	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
 		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup(w)));
 	free(copy);
@@ -134,7 +114,7 @@ static int replay_keywords(struct imap_session *s, unsigned long uid, bool add, 
 	mailimap_set_free(set);
 	mailimap_store_att_flags_free(att);
 	if (rc != MAILIMAP_NO_ERROR) {
-		*cause = imap_session_error(s, "cannot change keywords", rc);
+		*cause = imap_session_error(s, "cannot change flags", rc);
 		return -1;
 	}
 	return 0;
@@ -166,7 +146,7 @@ static int replay_expunge(struct imap_session *s, unsigned long uid, char **caus
 	struct mailimap_set *set;
 	int rc;
 
-	if (replay_store(s, uid, true, "T", cause) < 0)
+	if (replay_store(s, uid, true, "T", "", cause) < 0)
 		return -1;
 	if (mailimap_has_uidplus(s->imap)) {
 		set = replay_uid(uid);
@@ -526,8 +506,8 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 					strbuf_addch(to, *p);
 				}
 			}
-			if ((add.len && replay_store(s, uid, true, add.buf, cause) < 0) ||
-			    (del.len && replay_store(s, uid, false, del.buf, cause) < 0))
+			if ((add.len && replay_store(s, uid, true, add.buf, "", cause) < 0) ||
+			    (del.len && replay_store(s, uid, false, del.buf, "", cause) < 0))
 				rc = -1;
 			else
 				done[i] = true;
@@ -542,8 +522,8 @@ int imap_replay(struct imap_session *s, struct store *st, const char *account,
 					strbuf_addf(to, "%s%s", to->len ? " " : "", w + 1);
 			}
 			free(copy);
-			if ((add.len && replay_keywords(s, uid, true, add.buf, cause) < 0) ||
-			    (del.len && replay_keywords(s, uid, false, del.buf, cause) < 0))
+			if ((add.len && replay_store(s, uid, true, "", add.buf, cause) < 0) ||
+			    (del.len && replay_store(s, uid, false, "", del.buf, cause) < 0))
 				rc = -1;
 			else
 				done[i] = true;

@@ -113,31 +113,15 @@ int store_journal_load(struct store *s, const char *account, struct journal_entr
 int store_journal_rewrite(struct store *s, const char *account, const struct journal_entry *v,
 			  const bool *keep, size_t n, char **cause)
 {
-	char *path = journal_path(s, account), *tmp = xasprintf("%s.tmp", path);
+	char *path = journal_path(s, account);
 	struct strbuf sb = STRBUF_INIT;
-	int fd, rc = -1;
+	int rc;
 
 	for (size_t i = 0; i < n; i++)
 		if (keep[i])
 			journal_line(&sb, &v[i]);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || (sb.len && util_write_all(fd, sb.buf, sb.len) < 0) || fsync(fd) < 0) {
-		*cause = xasprintf("cannot write the journal %s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		*cause = xasprintf("cannot replace the journal %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = store_replace_file(path, sb.buf, sb.len, "the journal", cause);
 	strbuf_release(&sb);
-	free(tmp);
 	free(path);
 	return rc;
 }

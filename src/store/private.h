@@ -24,6 +24,12 @@ struct store {
 	struct store_writer *writer;  /* STORE_WRITE: this process's turn (store.c) */
 };
 
+/* Replaces the file at path by data[0..len) atomically: path.tmp written
+ * (0600) and fsynced, renamed over path, its directory fsynced; a crash
+ * leaves the old or the new file.  what names it in *cause.  0 or -1. */
+int store_replace_file(const char *path, const char *data, size_t len, const char *what,
+		       char **cause);
+
 /* DATA/mail/<account>/<folder>, malloc'd. */
 char *maildir_folder_path(const struct store *s, const char *account, const char *folder);
 

@@ -68,21 +68,15 @@ out:
 	return rc;
 }
 
-int store_state_save(struct store *s, const char *account, const char *folder,
-		     const struct store_state *st, char **cause)
+int store_replace_file(const char *path, const char *data, size_t len, const char *what,
+		       char **cause)
 {
-	char *dir = maildir_folder_path(s, account, folder);
-	char *path = xasprintf("%s/%s", dir, STATE_FILE);
-	char *tmp = xasprintf("%s/%s.tmp", dir, STATE_FILE);
-	struct strbuf sb = STRBUF_INIT;
-	int fd, rc = -1, dfd;
+	char *tmp = xasprintf("%s.tmp", path), *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd, dfd, rc = -1;
 
-	for (size_t i = 0; i < ARRAY_SIZE(state_keys); i++)
-		strbuf_addf(&sb, "%s %llu\n", state_keys[i].key,
-			    *(const unsigned long long *)((const char *)st + state_keys[i].offset));
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || util_write_all(fd, sb.buf, sb.len) < 0 || fsync(fd) < 0) {
-		*cause = xasprintf("cannot write %s: %s", tmp, strerror(errno));
+	if (fd < 0 || (len && util_write_all(fd, data, len) < 0) || fsync(fd) < 0) {
+		*cause = xasprintf("cannot write %s %s: %s", what, tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		unlink(tmp);
@@ -90,19 +84,38 @@ int store_state_save(struct store *s, const char *account, const char *folder,
 	}
 	close(fd);
 	if (rename(tmp, path) < 0) {
-		*cause = xasprintf("cannot replace %s: %s", path, strerror(errno));
+		*cause = xasprintf("cannot replace %s %s: %s", what, path, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	if (slash) {
+		*slash = '\0';
+		dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
 	}
 	rc = 0;
 out:
-	strbuf_release(&sb);
+	free(dir);
 	free(tmp);
+	return rc;
+}
+
+int store_state_save(struct store *s, const char *account, const char *folder,
+		     const struct store_state *st, char **cause)
+{
+	char *dir = maildir_folder_path(s, account, folder);
+	char *path = xasprintf("%s/%s", dir, STATE_FILE);
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(state_keys); i++)
+		strbuf_addf(&sb, "%s %llu\n", state_keys[i].key,
+			    *(const unsigned long long *)((const char *)st + state_keys[i].offset));
+	rc = store_replace_file(path, sb.buf, sb.len, "the folder state", cause);
+	strbuf_release(&sb);
 	free(path);
 	free(dir);
 	return rc;
@@ -197,31 +210,14 @@ int store_keywords_save(struct store *s, const char *account, const char *folder
 {
 	char *dir = maildir_folder_path(s, account, folder);
 	char *path = xasprintf("%s/%s", dir, KEYWORDS_FILE);
-	char *tmp = xasprintf("%s/%s.tmp", dir, KEYWORDS_FILE);
 	struct strbuf sb = STRBUF_INIT;
-	int fd, rc = -1;
+	int rc;
 
 	for (size_t i = 0; i < k->n; i++)
 		if (k->v[i].words && *k->v[i].words)
 			strbuf_addf(&sb, "%lu %s\n", k->v[i].uid, k->v[i].words);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || util_write_all(fd, sb.buf ? sb.buf : "", sb.len) < 0 || fsync(fd) < 0) {
-		*cause = xasprintf("cannot write %s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		*cause = xasprintf("cannot replace %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = store_replace_file(path, sb.buf, sb.len, "the folder's keywords", cause);
 	strbuf_release(&sb);
-	free(tmp);
 	free(path);
 	free(dir);
 	return rc;
